@@ -377,11 +377,7 @@ def extract_article(
     for el in list(body.iter()):
         if not isinstance(el.tag, str) or el is body or el.getparent() is None:
             continue
-        if _is_chrome(el):
-            _remove(el)
-        elif el.tag in HEADINGS and (_same(_text(el), title) or _same(_text(el), category)):
-            _remove(el)
-        elif el.tag not in INLINE_TAGS and VIEWS_RE.fullmatch(_text(el)):
+        if _is_chrome(el) or el.tag in HEADINGS and (_same(_text(el), title) or _same(_text(el), category)) or el.tag not in INLINE_TAGS and VIEWS_RE.fullmatch(_text(el)):
             _remove(el)
 
     see_also = _take_see_also(body)

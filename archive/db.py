@@ -1,0 +1,72 @@
+"""Opening the archive: one URL names it, SQLite by default, PostgreSQL (psycopg 3) at scale."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from .models import Base
+
+DEFAULT_DB_FILE = "kpu-archive.db"
+ENV_VAR = "KPU_ARCHIVE_DB"
+
+
+class ArchiveUnavailable(RuntimeError):
+    """The archive database cannot be opened; the message says which and why, in one line."""
+
+
+def resolve_url(url: str | None = None) -> str:
+    """``--db`` first, then ``$KPU_ARCHIVE_DB``, then ``./kpu-archive.db``; a bare path means SQLite."""
+    value = url or os.environ.get(ENV_VAR) or DEFAULT_DB_FILE
+    if "://" not in value:
+        return f"sqlite:///{Path(value).expanduser().resolve()}"
+    if value.startswith("postgresql://") or value.startswith("postgres://"):
+        return "postgresql+psycopg://" + value.split("://", 1)[1]
+    return value
+
+
+def open_engine(url: str | None = None, *, create: bool = True) -> Engine:
+    """Connect, check the connection works, and create missing tables."""
+    resolved = resolve_url(url)
+    try:
+        parsed = make_url(resolved)
+    except ArgumentError:
+        raise ArchiveUnavailable(f"bad database URL {resolved!r}") from None
+    kwargs: dict[str, object] = {}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            folder = Path(database).parent
+            if not folder.is_dir():
+                raise ArchiveUnavailable(f"cannot open archive {database}: folder {folder} does not exist")
+        kwargs["connect_args"] = {"timeout": 30}
+    elif parsed.get_backend_name() == "postgresql":
+        kwargs["connect_args"] = {"connect_timeout": 5}
+    try:
+        engine = create_engine(resolved, **kwargs)
+    except (ArgumentError, ImportError) as exc:
+        raise ArchiveUnavailable(f"cannot use database URL {parsed.render_as_string()}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT 1"))
+            if create:
+                Base.metadata.create_all(conn)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
+        engine.dispose()
+        raise ArchiveUnavailable(f"cannot open archive {parsed.render_as_string()}: {reason}") from None
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+    cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

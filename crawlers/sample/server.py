@@ -1,0 +1,164 @@
+"""Serve sample KPU sites on 127.0.0.1: one HTTP server (port) per site, so each gets its own
+download slot as a real host would.  Used by ``kpu-archive demo`` and by the offline tests.
+
+Faults it can play: a 503 (with ``Retry-After``) the first time a path is asked for, and a
+listing that repeats its last page for any page number past the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from .pages import SampleArticle, SampleSite, render_article, render_home, render_listing
+
+DATA = Path(__file__).parent / "data" / "articles.json"
+
+
+def load_articles() -> list[SampleArticle]:
+    records = json.loads(DATA.read_text(encoding="utf-8"))["articles"]
+    known = set(SampleArticle.__dataclass_fields__)
+    return [SampleArticle(**{k: v for k, v in r.items() if k in known},
+                          extra={k: v for k, v in r.items() if k not in known}) for r in records]
+
+
+@dataclass
+class SampleWorld:
+    sites: list[SampleSite]
+    articles: list[SampleArticle]  # newest first within each site
+    per_page: int = 3
+    repeat_last_page: set[str] = field(default_factory=set)  # hosts
+    fail_once: set[tuple[str, str]] = field(default_factory=set)  # (host, path) answering 503 once
+    requests: list[tuple[str, str, int]] = field(default_factory=list)
+    _failed: set[tuple[str, str]] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def site_articles(self, host: str, category: str | None = None) -> list[SampleArticle]:
+        return [a for a in self.articles if a.host == host and (category is None or a.category == category)]
+
+    def respond(self, site: SampleSite, raw_path: str) -> tuple[int, dict[str, str], bytes]:
+        parts = urlsplit(raw_path)
+        path = re.sub(r"^/index\.php(?=/)", "", parts.path)
+        with self._lock:
+            if (site.host, path) in self.fail_once and (site.host, path) not in self._failed:
+                self._failed.add((site.host, path))
+                return 503, {"Retry-After": "1"}, b"<html><body>Service Unavailable</body></html>"
+        popular = sorted(self.site_articles(site.host), key=lambda a: -a.views)[:5]
+        if path == "/robots.txt":
+            return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /admin/\n"
+        if path in ("/", ""):
+            return 200, {}, render_home(site, self.site_articles(site.host), popular).encode()
+        match = re.fullmatch(r"/blog/category/(\d+(?:-\d+)?)/?", path)
+        if match and match.group(1) in site.categories:
+            category = match.group(1)
+            items = self.site_articles(site.host, category)
+            last = max(1, -(-len(items) // self.per_page))
+            try:
+                page = max(1, int(parse_qs(parts.query).get("page", ["1"])[0]))
+            except ValueError:
+                page = 1
+            if page > last and site.host in self.repeat_last_page:
+                page = last
+            chunk = items[(page - 1) * self.per_page: page * self.per_page]
+            return 200, {}, render_listing(site, category, chunk, popular, page, last,
+                                           show_views=site.variant == "a").encode()
+        for article in self.site_articles(site.host):
+            if path.rstrip("/") == article.path:
+                return 200, {}, render_article(site, article, popular).encode()
+        return 404, {}, b"<html><body><h1>404</h1><p>Halaman tidak ditemukan</p></body></html>"
+
+    @contextmanager
+    def serve(self) -> Iterator[dict[str, str]]:
+        """Start one server per site; yields ``{host: base_url}`` and stops them on exit."""
+        servers = []
+        world = self
+        try:
+            for site in self.sites:
+                handler = type("Handler", (_Handler,), {"world": world, "site": site})
+                server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+                server.daemon_threads = True
+                threading.Thread(target=server.serve_forever, daemon=True).start()
+                servers.append((site.host, server))
+            yield {host: f"http://127.0.0.1:{server.server_address[1]}" for host, server in servers}
+        finally:
+            for _, server in servers:
+                server.shutdown()
+                server.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    world: SampleWorld
+    site: SampleSite
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        status, headers, body = self.world.respond(self.site, self.path)
+        with self.world._lock:
+            self.world.requests.append((self.site.host, self.path, status))
+        self.send_response(status)
+        self.send_header("Content-Type", headers.pop("Content-Type", "text/html; charset=utf-8"))
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        return
+
+
+def write_registry(path: Path, world: SampleWorld, base_urls: dict[str, str]) -> Path:
+    """A registry file for the sample sites, with ``base_url`` pointing at the local servers."""
+    from crawlers.sites import load_registry
+
+    official = load_registry()
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["host", "name", "level", "province", "timezone", "host_source", "base_url"])
+        for site in world.sites:
+            row = official.get(site.host)
+            assert row is not None, site.host
+            writer.writerow([row.host, row.name, row.level, row.province, row.timezone, row.host_source,
+                             base_urls[site.host]])
+    return path
+
+
+DEMO_SITES = [
+    SampleSite("kota-singkawang.kpu.go.id", "KPU Kota Singkawang", {"104": "Berita Terkini", "11": "Pengumuman"}),
+    SampleSite("kab-pacitan.kpu.go.id", "KPU Kabupaten Pacitan", {"104": "Berita Terkini", "135": "Opini"},
+               variant="b", index_php_links=True),
+    SampleSite("lampung.kpu.go.id", "KPU Provinsi Lampung", {"104": "Berita Terkini"}),
+]
+
+
+def filler(site: SampleSite, count: int, start_id: int = 9000) -> list[SampleArticle]:
+    """Plainly synthetic posts, so a sample site has pages to walk (titles say they are samples)."""
+    town = site.name.split()[-1]
+    posts = []
+    for i in range(count):
+        day = 27 - (i % 27)
+        posts.append(SampleArticle(
+            host=site.host, id=str(start_id - i), slug=f"contoh-berita-{i + 1}-kpu-{town.lower()}",
+            category="104", title=f"Contoh Berita {i + 1}: Rapat Koordinasi KPU {town}", views=10 + i,
+            blocks=[f"{town} - KPU {town} menggelar rapat koordinasi ke-{i + 1} bersama PPK se-{town}, "
+                    f"Senin ({day}/10/2025).", f"Rapat membahas persiapan pemutakhiran data pemilih "
+                    f"berkelanjutan triwulan ke-{(i % 4) + 1}. (Humas KPU {town})"],
+            extra={"synthetic": True}))
+    return posts
+
+
+def demo_world(filler_per_site: int = 4) -> SampleWorld:
+    hosts = {s.host for s in DEMO_SITES}
+    real = [a for a in load_articles() if a.host in hosts]
+    articles: list[SampleArticle] = []
+    for site in DEMO_SITES:
+        articles.extend(a for a in real if a.host == site.host)
+        articles.extend(filler(site, filler_per_site))
+    return SampleWorld(sites=list(DEMO_SITES), articles=articles, per_page=2)

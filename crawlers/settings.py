@@ -1,0 +1,55 @@
+"""Scrapy settings for the KPU crawl: polite by default (reference: performance-and-reliability §2.5)."""
+
+import os
+
+BOT_NAME = "kpu-archive"
+SPIDER_MODULES = ["crawlers.spiders"]
+NEWSPIDER_MODULE = "crawlers.spiders"
+
+USER_AGENT = os.environ.get(
+    "KPU_USER_AGENT",
+    "kpu-archive/0.1 (open-source research archive of public KPU posts; Scrapy; polite: 2 requests per site)",
+)
+ROBOTSTXT_OBEY = True
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+METAREFRESH_ENABLED = False
+
+RETRY_ENABLED = True
+RETRY_TIMES = 4
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawlers.middlewares.BackoffRetryMiddleware": 550,
+}
+ITEM_PIPELINES = {"crawlers.pipelines.ArchivePipeline": 500}
+EXTENSIONS = {"crawlers.extensions.SiteProgress": 500}
+
+# breadth-first: finish listings and articles site by site without holding early requests alive
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+LOG_LEVEL = os.environ.get("KPU_LOG_LEVEL", "INFO")
+
+# project settings (KPU_*)
+KPU_ARCHIVE_DB = os.environ.get("KPU_ARCHIVE_DB")  # None: ./kpu-archive.db
+KPU_REGISTRY = os.environ.get("KPU_REGISTRY")  # None: the bundled registry
+KPU_MAX_LISTING_PAGES = 1000  # hard cap per category; the deepest seen is 258 (bali)
+KPU_BATCH_SIZE = 200
+KPU_RETRY_BACKOFF_BASE = 2.0  # seconds; doubled on each retry unless Retry-After says otherwise
+KPU_RETRY_BACKOFF_MAX = 120.0
+KPU_PROGRESS_INTERVAL = 5.0  # seconds between progress updates; 0 turns them off
