@@ -48,7 +48,7 @@ _LONG = re.compile(
     re.IGNORECASE,
 )
 _TIME_AFTER = re.compile(
-    r"^\s*,?\s*(?:pada\s+)?(?:pukul|jam|pkl\.?)\s*(?P<h>\d{1,2})[.:](?P<mi>\d{2})"
+    r"\s*,?\s*(?:pada\s+)?(?:pukul|jam|pkl\.?)\s*(?P<h>\d{1,2})[.:](?P<mi>\d{2})"
     r"(?:\s*(?:-|–|s/d|s\.d\.?|sampai|hingga)\s*\d{1,2}[.:]\d{2})?\s*(?P<zone>wita|wib|wit)?\b",
     re.IGNORECASE,
 )

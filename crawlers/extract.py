@@ -83,7 +83,11 @@ class ArticleFields:
 @dataclass(slots=True)
 class ListingFields:
     label: str | None
-    article_urls: list[str]
+    links: list[tuple[str, str]]  # (position in the page, canonical URL): the position tells chrome apart
+
+    @property
+    def article_urls(self) -> list[str]:
+        return list(dict.fromkeys(url for _, url in self.links))
 
 
 Canonicaliser = Callable[[str], str]
@@ -428,7 +432,8 @@ def extract_listing(selector: Selector, page_url: str, canonicalise: Canonicalis
                     is_article: Callable[[str], bool] | None = None) -> ListingFields:
     """Article links of a listing page in page order, and the category heading above them."""
     root: lxml_html.HtmlElement = selector.root
-    urls: list[str] = []
+    tree = root.getroottree()
+    links: list[tuple[str, str]] = []
     first_link = None
     for a in root.iter("a"):
         href = a.get("href")
@@ -436,8 +441,7 @@ def extract_listing(selector: Selector, page_url: str, canonicalise: Canonicalis
             continue
         url = canonicalise(urljoin(page_url, href.strip()))
         if is_article is None or is_article(url):
-            if url not in urls:
-                urls.append(url)
+            links.append((tree.getpath(a), url))
             if first_link is None and not _in_chrome(a):
                 first_link = a
     label = None
@@ -447,7 +451,7 @@ def extract_listing(selector: Selector, page_url: str, canonicalise: Canonicalis
         for el in _iter_elements(root, HEADINGS):
             if order.get(el, 0) < limit and _text(el):
                 label = _text(el)
-    return ListingFields(label=label, article_urls=urls)
+    return ListingFields(label=label, links=links)
 
 
 def extract_category_links(selector: Selector, base_url: str) -> dict[str, str]:
@@ -536,8 +540,8 @@ def _take_see_also(body: lxml_html.HtmlElement) -> list[dict[str, str | None]]:
     """Remove "Baca juga" lines from the body and return their links."""
     found: list[dict[str, str | None]] = []
     for el in list(body.iter("p", "div", "li", "strong", "b", "em", "span", "blockquote")):
-        if el.getparent() is None or not SEE_ALSO_RE.match(_text(el)):
-            continue
+        if body not in el.iterancestors() or not SEE_ALSO_RE.match(_text(el)):
+            continue  # already removed with its parent, or not a "Baca juga" line
         if el.tag in ("strong", "b", "em", "span") and el.getparent() is not body:
             parent = el.getparent()
             if SEE_ALSO_RE.match(_text(parent)) and len(_text(parent)) < 300:

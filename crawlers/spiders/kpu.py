@@ -41,7 +41,10 @@ class KpuSpider(scrapy.Spider):
         self.sites: list[Site] = self.registry.select(hosts)
         self.allowed_domains = sorted({s.host for s in self.sites}
                                       | {urlsplit(s.fetch_base).hostname or "" for s in self.sites} - {""})
+        # per (host, category): the previous page's (position, url) pairs, and the items seen so far
+        self._previous: dict[tuple[str, str], set[tuple[str, str]]] = {}
         self._seen: dict[tuple[str, str], set[str]] = {}
+        self._home_links: dict[str, set[tuple[str, str]]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> KpuSpider:
@@ -80,6 +83,8 @@ class KpuSpider(scrapy.Spider):
 
     def parse_home(self, response: Response, site: Site) -> Iterator[scrapy.Request]:
         self._count(site, "pages")
+        home = extract_listing(response.selector, response.url, site.canonical_from_fetched, self._is_article(site))
+        self._home_links[site.host] = set(home.links)
         categories = extract_category_links(response.selector, response.url)
         if not categories:
             self.logger.warning("%s: no category links in the home page menu; trying %s", site.host,
@@ -93,20 +98,25 @@ class KpuSpider(scrapy.Spider):
                       page: int) -> Iterator[Any]:
         self._count(site, "pages")
         listing = extract_listing(response.selector, response.url, site.canonical_from_fetched,
-                                  lambda url: (ref := article_ref(url)) is not None and ref.host == site.host)
+                                  self._is_article(site))
         label = label or listing.label
-        seen = self._seen.setdefault((site.host, category_id), set())
-        canonical_new: list[str] = []
-        for url in listing.article_urls:
-            ref = article_ref(url)
-            if ref is not None and ref.canonical_url not in seen:
-                seen.add(ref.canonical_url)
-                canonical_new.append(ref.canonical_url)
-        if not canonical_new:
-            return  # the end, or a server repeating its last page
-        yield DiscoveredItem(site.host, canonical_new, category_id, label)
-        for url in canonical_new:
+        key = (site.host, category_id)
+        # A link at the same place with the same target as on the page before is page chrome (a
+        # popular-posts sidebar); what is left are this page's items.  No new item: the end, or a
+        # server repeating its last page.
+        previous = self._previous.get(key, self._home_links.get(site.host, set()))
+        self._previous[key] = set(listing.links)
+        seen = self._seen.setdefault(key, set())
+        items = [url for pair in listing.links if pair not in previous and (url := pair[1]) not in seen]
+        new_items = list(dict.fromkeys(items))
+        seen.update(new_items)
+        all_links = [article_ref(u).canonical_url for u in listing.article_urls]  # type: ignore[union-attr]
+        if all_links:
+            yield DiscoveredItem(site.host, all_links, category_id, label)
+        for url in all_links:
             yield self._article_request(site, url, category_id, label)
+        if not new_items:
+            return
         if page < self.max_pages:
             yield self._listing_request(site, category_id, label, page + 1)
         else:
@@ -164,6 +174,10 @@ class KpuSpider(scrapy.Spider):
                          label: str | None) -> scrapy.Request:
         return scrapy.Request(site.fetch_url(url), callback=self.parse_article, errback=self.on_error,
                               cb_kwargs={"site": site, "category_id": category_id, "label": label})
+
+    @staticmethod
+    def _is_article(site: Site):  # type: ignore[no-untyped-def]
+        return lambda url: (ref := article_ref(url)) is not None and ref.host == site.host
 
     def _count(self, site: Site, what: str) -> None:
         self.crawler.stats.inc_value(f"kpu/site/{site.host}/{what}")
