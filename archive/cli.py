@@ -59,10 +59,12 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--site", "sites", multiple=True, metavar="HOST", help="A site to crawl (repeatable): kab-ngawi or kab-ngawi.kpu.go.id.")
+@click.option("--site", "sites", multiple=True, metavar="HOST",
+              help="A site to crawl (repeatable): kab-ngawi or kab-ngawi.kpu.go.id.")
 @click.option("--all", "all_sites", is_flag=True, help="Crawl every site in the registry.")
 @click.option("--registry", type=str, default=None, help="A registry CSV replacing the bundled one.")
-@click.option("--db", type=str, default=None, help="Archive URL or SQLite path (default: $KPU_ARCHIVE_DB or ./kpu-archive.db).")
+@click.option("--db", type=str, default=None,
+              help="Archive URL or SQLite path (default: $KPU_ARCHIVE_DB or ./kpu-archive.db).")
 @click.option("--max-pages", type=click.IntRange(1), default=None, help="Hard cap of listing pages per category.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 def crawl(sites: Sequence[str], all_sites: bool, registry: str | None, db: str | None,
@@ -127,9 +129,11 @@ def print_summary(engine: Engine, run_id: int | None) -> None:
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None, help="File to write (default: stdout).")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="File to write (default: stdout).")
 @click.option("--site", "sites", multiple=True, metavar="HOST", help="Only these sites (repeatable).")
-@click.option("--since", default=None, metavar="DATE", help="Published on or after DATE (YYYY-MM-DD, site's local date).")
+@click.option("--since", default=None, metavar="DATE",
+              help="Published on or after DATE (YYYY-MM-DD, site's local date).")
 @click.option("--until", default=None, metavar="DATE", help="Published on or before DATE.")
 @click.option("--db", type=str, default=None, help="Archive URL or SQLite path.")
 def export(fmt: str, out: str | None, sites: Sequence[str], since: str | None, until: str | None,

@@ -381,7 +381,10 @@ def extract_article(
     for el in list(body.iter()):
         if not isinstance(el.tag, str) or el is body or el.getparent() is None:
             continue
-        if _is_chrome(el) or el.tag in HEADINGS and (_same(_text(el), title) or _same(_text(el), category)) or el.tag not in INLINE_TAGS and VIEWS_RE.fullmatch(_text(el)):
+        text = _text(el)
+        repeated_heading = el.tag in HEADINGS and (_same(text, title) or _same(text, category))
+        view_counter = el.tag not in INLINE_TAGS and VIEWS_RE.fullmatch(text)
+        if _is_chrome(el) or repeated_heading or view_counter:
             _remove(el)
 
     see_also = _take_see_also(body)

@@ -156,7 +156,8 @@ def _page(site: SampleSite, title: str, main: str, popular: list[SampleArticle],
 <aside>{_popular(popular)}</aside>
 <main>{main}</main>
 </div>
-<footer><p>{escape(site.name)} &middot; Hak Cipta &copy; 2025</p><ul><li><a href="/page/ppid">PPID</a></li></ul></footer>
+<footer><p>{escape(site.name)} &middot; Hak Cipta &copy; 2025</p>
+<ul><li><a href="/page/ppid">PPID</a></li></ul></footer>
 </body></html>"""
 
 
