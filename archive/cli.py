@@ -194,6 +194,9 @@ def demo(db: str | None) -> None:
     """Serve bundled sample sites on 127.0.0.1, crawl them into a fresh archive, show the result."""
     from crawlers.sample.server import demo_world, write_registry
 
+    import os
+
+    os.environ.setdefault("KPU_DOWNLOAD_DELAY", "0")  # the sample sites are local: no need to wait
     folder = Path(tempfile.mkdtemp(prefix="kpu-archive-demo-"))
     db_url = resolve_url(db or str(folder / "demo.db"))
     _engine(db_url).dispose()
