@@ -192,9 +192,9 @@ def sites_command(level: str | None, province: str | None, registry: str | None)
 @click.option("--db", type=str, default=None, help="Archive to fill (default: a fresh one in a temporary folder).")
 def demo(db: str | None) -> None:
     """Serve bundled sample sites on 127.0.0.1, crawl them into a fresh archive, show the result."""
-    from crawlers.sample.server import demo_world, write_registry
-
     import os
+
+    from crawlers.sample.server import demo_world, write_registry
 
     os.environ.setdefault("KPU_DOWNLOAD_DELAY", "0")  # the sample sites are local: no need to wait
     folder = Path(tempfile.mkdtemp(prefix="kpu-archive-demo-"))
