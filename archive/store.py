@@ -125,17 +125,7 @@ class ArchiveWriter:
             self.flush()
 
     def pending(self, hosts: Sequence[str]) -> list[tuple[str, str, str | None, str | None]]:
-        """Article URLs found by an earlier run that never got stored: fetch them first."""
-        ids = {self._site_ids[h]: h for h in hosts if h in self._site_ids}
-        if not ids:
-            return []
-        with Session(self.engine) as session:
-            rows = session.execute(
-                select(FrontierEntry.site_id, FrontierEntry.url, FrontierEntry.category_id, FrontierEntry.category)
-                .where(FrontierEntry.site_id.in_(list(ids)), FrontierEntry.done_at.is_(None))
-                .order_by(FrontierEntry.id)
-            ).all()
-        return [(ids[r.site_id], r.url, r.category_id, r.category) for r in rows]
+        return pending_urls(self.engine, hosts)
 
     def record_failure(self, host: str, url: str, error: str) -> None:
         site_id = self._site_ids.get(host)
@@ -221,6 +211,20 @@ class ArchiveWriter:
         stmt = _insert(self.engine, FrontierEntry)
         stmt = stmt.on_conflict_do_update(index_elements=["site_id", "url"], set_={"done_at": stmt.excluded.done_at})
         session.execute(stmt, done)
+
+
+def pending_urls(engine: Engine, hosts: Sequence[str]) -> list[tuple[str, str, str | None, str | None]]:
+    """Article URLs an earlier run found but never stored, as (host, url, category id, label)."""
+    if not hosts:
+        return []
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Site.host, FrontierEntry.url, FrontierEntry.category_id, FrontierEntry.category)
+            .join(Site, Site.id == FrontierEntry.site_id)
+            .where(Site.host.in_(list(hosts)), FrontierEntry.done_at.is_(None))
+            .order_by(FrontierEntry.id)
+        ).all()
+    return [(r.host, r.url, r.category_id, r.category) for r in rows]
 
 
 def _version(article_id: int, rec: dict[str, Any]) -> dict[str, Any]:

@@ -130,9 +130,7 @@ def _own_text_len(el: lxml_html.HtmlElement) -> int:
         if not isinstance(child.tag, str):
             total += len((child.tail or "").strip())
             continue
-        if child.tag in ("a",):
-            pass
-        elif child.tag not in BLOCK_TAGS and not _is_chrome(child):
+        if child.tag != "a" and child.tag not in BLOCK_TAGS and not _is_chrome(child):  # link text is not prose
             total += len(child.text_content().strip()) - sum(len(a.text_content().strip()) for a in child.iter("a"))
         total += len((child.tail or "").strip())
     return total
@@ -381,9 +379,10 @@ def extract_article(
     for el in list(body.iter()):
         if not isinstance(el.tag, str) or el is body or el.getparent() is None:
             continue
-        text = _text(el)
-        repeated_heading = el.tag in HEADINGS and (_same(text, title) or _same(text, category))
-        view_counter = el.tag not in INLINE_TAGS and VIEWS_RE.fullmatch(text)
+        # text_content() only where it can matter: it is the costly call in this per-element loop
+        repeated_heading = el.tag in HEADINGS and (_same(_text(el), title) or _same(_text(el), category))
+        view_counter = (el.tag not in INLINE_TAGS and "dilihat" in (el.text or "").lower()
+                        and VIEWS_RE.fullmatch(_text(el)))
         if _is_chrome(el) or repeated_heading or view_counter:
             _remove(el)
 

@@ -16,12 +16,10 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
-from sqlalchemy import select
 from twisted.python.failure import Failure
 
 from archive.db import open_engine
-from archive.models import FrontierEntry
-from archive.models import Site as SiteRow
+from archive.store import pending_urls
 
 from ..extract import extract_article, extract_category_links, extract_listing
 from ..items import ArticleItem, DiscoveredItem
@@ -68,16 +66,9 @@ class KpuSpider(scrapy.Spider):
     def _pending(self) -> list[tuple[str, str, str | None, str | None]]:
         engine = open_engine(self.settings.get("KPU_ARCHIVE_DB"))
         try:
-            with engine.connect() as conn:
-                rows = conn.execute(
-                    select(SiteRow.host, FrontierEntry.url, FrontierEntry.category_id, FrontierEntry.category)
-                    .join(SiteRow, SiteRow.id == FrontierEntry.site_id)
-                    .where(SiteRow.host.in_([s.host for s in self.sites]), FrontierEntry.done_at.is_(None))
-                    .order_by(FrontierEntry.id)
-                ).all()
+            return pending_urls(engine, [s.host for s in self.sites])
         finally:
             engine.dispose()
-        return [tuple(r) for r in rows]  # type: ignore[misc]
 
     # ---- callbacks --------------------------------------------------------------------------
 
