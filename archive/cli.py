@@ -62,14 +62,29 @@ def main() -> None:
 @click.option("--site", "sites", multiple=True, metavar="HOST",
               help="A site to crawl (repeatable): kab-ngawi or kab-ngawi.kpu.go.id.")
 @click.option("--all", "all_sites", is_flag=True, help="Crawl every site in the registry.")
+@click.option("--full", is_flag=True, help="Walk every listing page and fetch every article again.")
+@click.option("--recheck", is_flag=True,
+              help="Only re-fetch archived articles (least recently checked first) to find edits and takedowns.")
+@click.option("--recheck-limit", type=click.IntRange(1), default=1000, show_default=True, metavar="N",
+              help="How many articles --recheck fetches.")
+@click.option("--stop-pages", type=click.IntRange(1), default=None, metavar="N",
+              help="Incremental: stop a category after N listing pages with nothing new [default: 1].")
+@click.option("--confirm-after", type=click.FloatRange(0), default=None, metavar="HOURS",
+              help="A removal counts once a check this long after the first 404 confirms it [default: 12].")
 @click.option("--registry", type=str, default=None, help="A registry CSV replacing the bundled one.")
 @click.option("--db", type=str, default=None,
               help="Archive URL or SQLite path (default: $KPU_ARCHIVE_DB or ./kpu-archive.db).")
 @click.option("--max-pages", type=click.IntRange(1), default=None, help="Hard cap of listing pages per category.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
-def crawl(sites: Sequence[str], all_sites: bool, registry: str | None, db: str | None,
+def crawl(sites: Sequence[str], all_sites: bool, full: bool, recheck: bool, recheck_limit: int,
+          stop_pages: int | None, confirm_after: float | None, registry: str | None, db: str | None,
           max_pages: int | None, verbose: bool) -> None:
-    """Crawl sites into the archive and print a summary."""
+    """Crawl sites into the archive and print a summary.
+
+    By default the crawl is incremental: new posts, and posts whose listed title changed.
+    """
+    if full and recheck:
+        fail("--full and --recheck are different runs: use one of them")
     reg = _registry(registry)
     if not sites and not all_sites:
         fail("name sites with --site HOST, or crawl every site with --all")
@@ -79,31 +94,40 @@ def crawl(sites: Sequence[str], all_sites: bool, registry: str | None, db: str |
         fail(str(exc.args[0]))
     engine = _engine(db)
     engine.dispose()
+    mode = "full" if full else "recheck" if recheck else "incremental"
+    extra: dict[str, object] = {}
+    if stop_pages:
+        extra["KPU_INCREMENTAL_STOP_PAGES"] = stop_pages
+    if confirm_after is not None:
+        extra["KPU_REMOVAL_CONFIRM_HOURS"] = confirm_after
     run_id = run_crawl([s.host for s in chosen], str(reg.source), resolve_url(db), max_pages=max_pages,
-                       verbose=verbose)
+                       verbose=verbose, mode=mode, recheck_limit=recheck_limit, settings=extra)
     print_summary(_engine(db), run_id)
 
 
 def run_crawl(hosts: Sequence[str], registry: str, db_url: str, *, max_pages: int | None = None,
-              verbose: bool = False, progress: bool = True) -> int | None:
+              verbose: bool = False, progress: bool = True, mode: str = "incremental", recheck_limit: int = 1000,
+              settings: dict[str, object] | None = None) -> int | None:
     """Run the ``kpu`` spider in this process (once: Twisted's reactor does not restart)."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
     from crawlers.spiders.kpu import KpuSpider
 
-    settings = Settings()
-    settings.setmodule("crawlers.settings", priority="project")
-    settings.set("KPU_ARCHIVE_DB", db_url, priority="cmdline")
-    settings.set("KPU_REGISTRY", registry, priority="cmdline")
-    settings.set("LOG_LEVEL", "INFO" if verbose else "WARNING", priority="cmdline")
+    scrapy_settings = Settings()
+    scrapy_settings.setmodule("crawlers.settings", priority="project")
+    scrapy_settings.set("KPU_ARCHIVE_DB", db_url, priority="cmdline")
+    scrapy_settings.set("KPU_REGISTRY", registry, priority="cmdline")
+    scrapy_settings.set("LOG_LEVEL", "INFO" if verbose else "WARNING", priority="cmdline")
     if max_pages:
-        settings.set("KPU_MAX_LISTING_PAGES", max_pages, priority="cmdline")
+        scrapy_settings.set("KPU_MAX_LISTING_PAGES", max_pages, priority="cmdline")
     if not progress:
-        settings.set("KPU_PROGRESS_INTERVAL", 0, priority="cmdline")
-    process = CrawlerProcess(settings)
+        scrapy_settings.set("KPU_PROGRESS_INTERVAL", 0, priority="cmdline")
+    for name, value in (settings or {}).items():
+        scrapy_settings.set(name, value, priority="cmdline")
+    process = CrawlerProcess(scrapy_settings)
     crawler = process.create_crawler(KpuSpider)
-    process.crawl(crawler, sites=",".join(hosts), registry=registry)
+    process.crawl(crawler, sites=",".join(hosts), registry=registry, mode=mode, recheck_limit=recheck_limit)
     process.start()
     return crawler.stats.get_value("kpu/run_id") if crawler.stats else None
 
@@ -113,14 +137,16 @@ def print_summary(engine: Engine, run_id: int | None) -> None:
         run = session.get(CrawlRun, run_id) if run_id else None
         if run is None:
             fail("the crawl did not start a run (see the log with --verbose)")
-        click.echo(f"run {run.id}: {run.status}")
+        click.echo(f"run {run.id} ({run.mode}): {run.status}")
         click.echo(f"sites {len(run.sites)}  requests {run.requests}  pages {run.pages}  "
                    f"articles new {run.articles_new}  updated {run.articles_updated}  "
-                   f"unchanged {run.articles_unchanged}  errors {run.errors}")
+                   f"unchanged {run.articles_unchanged}  removed {run.articles_removed}  "
+                   f"restored {run.articles_restored}  errors {run.errors}")
         for host, counts in sorted(run.per_site.items()):
-            click.echo(f"  {host}: {counts.get('pages', 0)} pages, new {counts.get('new', 0)}, "
+            click.echo(f"  {host}: {counts.get('requests', 0)} requests, new {counts.get('new', 0)}, "
                        f"updated {counts.get('updated', 0)}, unchanged {counts.get('unchanged', 0)}, "
-                       f"errors {counts.get('errors', 0)}")
+                       f"suspected {counts.get('suspected', 0)}, removed {counts.get('removed', 0)}, "
+                       f"restored {counts.get('restored', 0)}, errors {counts.get('errors', 0)}")
     engine.dispose()
 
 
@@ -135,13 +161,22 @@ def print_summary(engine: Engine, run_id: int | None) -> None:
 @click.option("--since", default=None, metavar="DATE",
               help="Published on or after DATE (YYYY-MM-DD, site's local date).")
 @click.option("--until", default=None, metavar="DATE", help="Published on or before DATE.")
+@click.option("--include-removed", is_flag=True,
+              help="Also export removed articles, with removed_at and removal_reason columns.")
+@click.option("--include-versions", is_flag=True,
+              help="One row per version (oldest first), with version, version_fetched_at, version_content_sha256.")
+@click.option("--one-per-cluster", is_flag=True,
+              help="Only each syndication cluster's probable origin (and articles without copies).")
 @click.option("--db", type=str, default=None, help="Archive URL or SQLite path.")
 def export(fmt: str, out: str | None, sites: Sequence[str], since: str | None, until: str | None,
-           db: str | None) -> None:
-    """Export one row per article as CSV (UTF-8, RFC 4180) or JSONL."""
+           include_removed: bool, include_versions: bool, one_per_cluster: bool, db: str | None) -> None:
+    """Export one row per article as CSV (UTF-8, RFC 4180) or JSONL.
+
+    Removed articles are left out unless --include-removed is given.
+    """
     from crawlers.sites import normalise_host
 
-    from .export import iter_rows, write_csv, write_jsonl
+    from .export import export_columns, iter_rows, write_csv, write_jsonl
 
     since_d, until_d = _date(since, "--since"), _date(until, "--until")
     if since_d and until_d and since_d > until_d:
@@ -154,17 +189,100 @@ def export(fmt: str, out: str | None, sites: Sequence[str], since: str | None, u
     if missing:
         fail(f"unknown site {missing[0]!r}: not in this archive")
     writer = write_csv if fmt == "csv" else write_jsonl
-    rows = iter_rows(engine, hosts, since_d, until_d)
+    columns = export_columns(include_removed, include_versions)
+    rows = iter_rows(engine, hosts, since_d, until_d, include_removed=include_removed,
+                     include_versions=include_versions, one_per_cluster=one_per_cluster)
     if out:
         target = Path(out)
         partial = target.with_name(target.name + ".part")
         with partial.open("w", encoding="utf-8", newline="") as handle:
-            count = writer(rows, handle)
+            count = writer(rows, handle, columns)
         partial.replace(target)  # never leave a half-written export under the real name
         click.echo(f"wrote {count} rows to {target}", err=True)
     else:
-        writer(rows, click.get_text_stream("stdout"))
+        writer(rows, click.get_text_stream("stdout"), columns)
     engine.dispose()
+
+
+# ---- history, runs, clusters ----------------------------------------------------------------
+
+
+@main.command()
+@click.argument("url")
+@click.option("--db", type=str, default=None, help="Archive URL or SQLite path.")
+def history(url: str, db: str | None) -> None:
+    """Print an article's versions with a unified diff between them, its URLs and its events."""
+    from .history import load_history, render
+
+    engine = _engine(db)
+    found = load_history(engine, url)
+    engine.dispose()
+    if found is None:
+        fail(f"no archived article at {url!r}")
+    for line in render(found):
+        click.echo(line)
+
+
+@main.command()
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.option("--db", type=str, default=None, help="Archive URL or SQLite path.")
+def runs(limit: int, db: str | None) -> None:
+    """List crawl runs, newest first: mode, status, requests and what each found, errors per site."""
+    engine = _engine(db)
+    with Session(engine) as session:
+        rows = list(session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)))
+    engine.dispose()
+    if not rows:
+        click.echo("no crawl runs yet", err=True)
+        return
+    click.echo(f"{'run':>5}  {'started (UTC)':<19}  {'minutes':>7}  {'mode':<11}  {'status':<18}  {'sites':>5}  "
+               f"{'requests':>8}  {'new':>6}  {'updated':>7}  {'unchanged':>9}  {'removed':>7}  {'restored':>8}  "
+               f"{'errors':>6}")
+    for run in rows:
+        minutes = f"{(run.finished_at - run.started_at).total_seconds() / 60:.1f}" if run.finished_at else "-"
+        click.echo(f"{run.id:>5}  {run.started_at:%Y-%m-%d %H:%M:%S}  {minutes:>7}  {run.mode:<11}  "
+                   f"{run.status[:18]:<18}  {len(run.sites):>5}  {run.requests:>8}  {run.articles_new:>6}  "
+                   f"{run.articles_updated:>7}  {run.articles_unchanged:>9}  {run.articles_removed:>7}  "
+                   f"{run.articles_restored:>8}  {run.errors:>6}")
+        failing = {h: c.get("errors", 0) for h, c in run.per_site.items() if c.get("errors")}
+        if failing:
+            click.echo("       errors: " + ", ".join(f"{h} {n}" for h, n in sorted(failing.items())))
+
+
+@main.command()
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True, help="How many clusters.")
+@click.option("--site", default=None, metavar="HOST", help="Only clusters with a copy on this site.")
+@click.option("--backfill", is_flag=True, help="First index articles archived before clustering existed.")
+@click.option("--db", type=str, default=None, help="Archive URL or SQLite path.")
+def clusters(limit: int, site: str | None, backfill: bool, db: str | None) -> None:
+    """List the largest syndication clusters: the origin, then each copy with its lag behind it."""
+    from zoneinfo import ZoneInfo
+
+    from crawlers.sites import normalise_host
+
+    from .clusters import backfill as backfill_clusters
+    from .clusters import largest_clusters
+
+    engine = _engine(db)
+    if backfill:
+        with Session(engine) as session, session.begin():
+            click.echo(f"indexed {backfill_clusters(session)} articles", err=True)
+    with Session(engine) as session:
+        reports = largest_clusters(session, limit, normalise_host(site) if site else None)
+        zones = dict(session.execute(select(Site.host, Site.timezone)).tuples().all())
+    engine.dispose()
+    if not reports:
+        click.echo("no syndication clusters", err=True)
+        return
+    for report in reports:
+        origin = report.origin
+        click.echo(f"cluster {report.id}: {report.size} copies on {len({c.host for c in report.copies})} sites")
+        for copy in report.copies:
+            when = copy.when.astimezone(ZoneInfo(zones[copy.host])).strftime("%Y-%m-%d %H:%M %Z")
+            kind = "published" if copy.dated else "first seen"
+            lag = "origin" if copy is origin else f"+{copy.lag_hours:.1f} h"
+            click.echo(f"  {lag:>10}  {copy.host:<34} {when} ({kind})  {(copy.title or '')[:60]}")
+        click.echo("")
 
 
 # ---- sites -----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -13,6 +13,7 @@ from .models import Base
 
 DEFAULT_DB_FILE = "kpu-archive.db"
 ENV_VAR = "KPU_ARCHIVE_DB"
+BASELINE_REVISION = "0001"  # the schema of the first release, made before migrations existed
 
 
 class ArchiveUnavailable(RuntimeError):
@@ -30,7 +31,7 @@ def resolve_url(url: str | None = None) -> str:
 
 
 def open_engine(url: str | None = None, *, create: bool = True) -> Engine:
-    """Connect, check the connection works, and create missing tables."""
+    """Connect, check the connection works, and create or upgrade the schema (Alembic)."""
     resolved = resolve_url(url)
     try:
         parsed = make_url(resolved)
@@ -56,12 +57,40 @@ def open_engine(url: str | None = None, *, create: bool = True) -> Engine:
         with engine.begin() as conn:
             conn.execute(text("SELECT 1"))
             if create:
-                Base.metadata.create_all(conn)
+                migrate(conn)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
         engine.dispose()
         raise ArchiveUnavailable(f"cannot open archive {parsed.render_as_string()}: {reason}") from None
     return engine
+
+
+def migrate(conn: Connection) -> None:
+    """Bring the schema to the head revision.
+
+    A new archive is created from the models and stamped at head (Alembic's cookbook recipe); an
+    archive from before migrations existed has tables but no ``alembic_version`` and is stamped at
+    the baseline first; anything else is upgraded in place.
+    """
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.attributes["connection"] = conn
+    head = ScriptDirectory.from_config(config).get_current_head()
+    current = MigrationContext.configure(conn).get_current_revision()
+    if current == head:
+        return
+    if current is None and not inspect(conn).has_table("articles"):
+        Base.metadata.create_all(conn)
+        command.stamp(config, "head")
+        return
+    if current is None:
+        command.stamp(config, BASELINE_REVISION)
+    command.upgrade(config, "head")
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:

@@ -1,9 +1,13 @@
 """The archive schema: SQLAlchemy 2 typed models, the same on SQLite and PostgreSQL.
 
-One article per (site, native key).  Every distinct content of an article is an
-``ArticleVersion`` holding its text, hash and compressed raw HTML, so edits (next issue) add
-versions instead of overwriting.  ``frontier`` is what is still to fetch: it survives ``kill -9``
-where Scrapy's JOBDIR does not.
+One article per (site, native key).  Every content an article has had is an ``ArticleVersion``
+(text, hash, fetch time, compressed raw HTML), so edits add versions instead of overwriting.
+``article_urls`` keeps every URL an article was reached under (old slugs, redirected URLs), and
+``article_events`` is its ledger: first seen, edited, removal suspected, removed, restored, moved.
+``clusters`` and ``minhash_bands`` hold the syndication clusters and their LSH index.
+``frontier`` is what is still to fetch: it survives ``kill -9`` where Scrapy's JOBDIR does not.
+
+Schema changes go through Alembic (``archive/migrations``); ``archive.db.open_engine`` applies them.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
@@ -102,16 +107,91 @@ class Article(Base):
     first_seen_at: Mapped[datetime] = mapped_column(AwareDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(AwareDateTime())
     fetched_at: Mapped[datetime] = mapped_column(AwareDateTime())
-    removed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())  # takedowns: next issue
+    checked_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), index=True)  # last fetch, any outcome
+    # takedowns: a first 404/410/soft 404 sets removal_suspected_at; a later check confirms it (removed_at)
+    removal_suspected_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    removal_status: Mapped[int | None] = mapped_column(Integer)  # HTTP status of the evidence
+    removal_url: Mapped[str | None] = mapped_column(Text)  # the URL the check ended on
+    removal_reason: Mapped[str | None] = mapped_column(String(40))  # http-404, http-410, soft-404, redirect-home
+    cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)  # syndication cluster, None if alone
 
     site: Mapped[Site] = relationship(back_populates="articles")
+
+
+class ArticleUrl(Base):
+    """Every URL an article was reached under: the current one, old slugs, redirected-from URLs."""
+
+    __tablename__ = "article_urls"
+    __table_args__ = (UniqueConstraint("site_id", "url", name="uq_article_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    url: Mapped[str] = mapped_column(Text)
+    first_seen_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    via: Mapped[str] = mapped_column(String(20))  # fetched, redirect
+
+
+class ArticleEvent(Base):
+    """The ledger of one article: what happened, when, and the evidence (status, final URL)."""
+
+    __tablename__ = "article_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(AwareDateTime())
+    # first-seen, edited, moved, removal-suspected, removed, restored, merged
+    kind: Mapped[str] = mapped_column(String(30))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    url: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Cluster(Base):
+    """Copies of one release on several sites; the origin is the earliest, national before regional."""
+
+    __tablename__ = "clusters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    origin_article_id: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+class MinhashBand(Base):
+    """The LSH index, in the archive: one row per (article, band), keyed by a 63-bit band hash."""
+
+    __tablename__ = "minhash_bands"
+    __table_args__ = (Index("ix_minhash_bands_key", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[int] = mapped_column(BigInteger)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+
+
+class ListingState(Base):
+    """Per site and category: when a walk last reached the end.  Until one has, incremental crawls
+    keep walking (a first crawl killed at page 50 must not be mistaken for a finished one)."""
+
+    __tablename__ = "listing_state"
+    __table_args__ = (UniqueConstraint("site_id", "category_id", name="uq_listing_state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    category_id: Mapped[str] = mapped_column(String(20))
+    completed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    last_walk_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    pages: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ArticleVersion(Base):
     """One distinct content of an article, with the raw page it was read from (zlib)."""
 
     __tablename__ = "article_versions"
-    __table_args__ = (UniqueConstraint("article_id", "content_sha256", name="uq_version_content"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
@@ -131,13 +211,16 @@ class CrawlRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     started_at: Mapped[datetime] = mapped_column(AwareDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running, finished, failed
+    status: Mapped[str] = mapped_column(String(40), default="running")  # running, finished, stopped: …
+    mode: Mapped[str] = mapped_column(String(20), default="incremental")  # incremental, full, recheck
     sites: Mapped[list[Any]] = mapped_column(default=list)
     requests: Mapped[int] = mapped_column(Integer, default=0)
     pages: Mapped[int] = mapped_column(Integer, default=0)
     articles_new: Mapped[int] = mapped_column(Integer, default=0)
     articles_updated: Mapped[int] = mapped_column(Integer, default=0)
     articles_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    articles_removed: Mapped[int] = mapped_column(Integer, default=0)
+    articles_restored: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     per_site: Mapped[dict[str, Any]] = mapped_column(default=dict)
 

@@ -84,6 +84,7 @@ class ArticleFields:
 class ListingFields:
     label: str | None
     links: list[tuple[str, str]]  # (position in the page, canonical URL): the position tells chrome apart
+    titles: dict[str, str] = field(default_factory=dict)  # URL -> its longest link text (the listed title)
 
     @property
     def article_urls(self) -> list[str]:
@@ -436,6 +437,7 @@ def extract_listing(selector: Selector, page_url: str, canonicalise: Canonicalis
     root: lxml_html.HtmlElement = selector.root
     tree = root.getroottree()
     links: list[tuple[str, str]] = []
+    titles: dict[str, str] = {}
     first_link = None
     for a in root.iter("a"):
         href = a.get("href")
@@ -444,6 +446,9 @@ def extract_listing(selector: Selector, page_url: str, canonicalise: Canonicalis
         url = canonicalise(urljoin(page_url, href.strip()))
         if is_article is None or is_article(url):
             links.append((tree.getpath(a), url))
+            text = _text(a)
+            if len(text) > len(titles.get(url, "")):
+                titles[url] = text
             if first_link is None and not _in_chrome(a):
                 first_link = a
     label = None
@@ -453,7 +458,7 @@ def extract_listing(selector: Selector, page_url: str, canonicalise: Canonicalis
         for el in _iter_elements(root, HEADINGS):
             if order.get(el, 0) < limit and _text(el):
                 label = _text(el)
-    return ListingFields(label=label, links=links)
+    return ListingFields(label=label, links=links, titles=titles)
 
 
 def extract_category_links(selector: Selector, base_url: str) -> dict[str, str]:
@@ -626,3 +631,27 @@ def _sanitise(body: lxml_html.HtmlElement) -> str:
     cleaned = nh3.clean(raw, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
                         link_rel=None)
     return re.sub(r"\n{3,}", "\n\n", cleaned).strip()
+
+
+NOT_FOUND_RE = re.compile(
+    r"^\W*(?:error\s*)?(?:404\W*)?(?:"
+    r"(?:halaman|page|berita|artikel|konten|postingan|data)\b[^.]{0,30}?\b(?:tidak|tak)\s+(?:ditemukan|tersedia|ada)"
+    r"|(?:page\s+|halaman\s+)?not\s+found|404)\W*$",
+    re.IGNORECASE,
+)
+_TITLE_PARTS = re.compile(r"\s+[-|–—]\s+")
+
+
+def looks_not_found(selector: Selector, title: str | None) -> bool:
+    """A page served with 200 that says the post is not there (a soft 404).
+
+    Positive evidence only: the page's title, its <title> (site name aside) or a top heading is,
+    as a whole, "Halaman tidak ditemukan" / "Page not found" / "404".  A heading that merely
+    contains such words ("Keputusan Nomor 404") does not count, nor does an empty article.
+    """
+    root: lxml_html.HtmlElement = selector.root
+    texts = [title or ""]
+    for el in _iter_elements(root, ("title", "h1", "h2")):
+        text = _text(el)
+        texts.extend(_TITLE_PARTS.split(text) if el.tag == "title" else [text])
+    return any(len(t) <= 80 and NOT_FOUND_RE.match(t) for t in texts if t)

@@ -36,6 +36,32 @@ class ArticleItem:
     published_precision: str | None = None
     published_source: str = "none"
     published_text: str | None = None
+    requested_urls: list[str] = field(default_factory=list)  # canonical article URLs redirected from
+
+
+@dataclass
+class GoneItem:
+    """Evidence that an article is not there: 404, 410, a soft 404 or a redirect off the article.
+
+    One of these only makes an article *suspected*; a later check must confirm it (``archive.store``).
+    """
+
+    host: str
+    url: str  # the canonical article URL that was asked for
+    final_url: str  # where the request ended, as fetched
+    status: int
+    reason: str  # http-404, http-410, soft-404, redirect-home, redirect-away
+    checked_at: datetime
+
+
+@dataclass
+class ListingWalkItem:
+    """A category walk ended; ``completed`` when it reached the last page rather than stopping early."""
+
+    host: str
+    category_id: str
+    pages: int
+    completed: bool
 
 
 @dataclass

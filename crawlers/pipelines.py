@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 from scrapy import Spider
@@ -11,7 +12,7 @@ from scrapy.crawler import Crawler
 from archive.db import open_engine
 from archive.store import ArchiveWriter
 
-from .items import ArticleItem, DiscoveredItem
+from .items import ArticleItem, DiscoveredItem, GoneItem, ListingWalkItem
 
 
 class ArchivePipeline:
@@ -19,7 +20,9 @@ class ArchivePipeline:
         self.crawler = crawler
         settings = crawler.settings
         self.engine = open_engine(settings.get("KPU_ARCHIVE_DB"))
-        self.writer = ArchiveWriter(self.engine, batch_size=settings.getint("KPU_BATCH_SIZE", 200))
+        self.writer = ArchiveWriter(
+            self.engine, batch_size=settings.getint("KPU_BATCH_SIZE", 200),
+            confirm_after=timedelta(hours=settings.getfloat("KPU_REMOVAL_CONFIRM_HOURS", 12.0)))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -29,15 +32,19 @@ class ArchivePipeline:
         spider = spider or self.crawler.spider
         sites = list(getattr(spider, "sites", []))
         self.writer.register_sites(sites)
-        run_id = self.writer.start_run([s.host for s in sites])
+        run_id = self.writer.start_run([s.host for s in sites], mode=getattr(spider, "mode", "incremental"))
         self.crawler.stats.set_value("kpu/run_id", run_id)
         spider.archive_writer = self.writer  # type: ignore[union-attr]
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, ArticleItem):
             self.writer.add_article(asdict(item))
+        elif isinstance(item, GoneItem):
+            self.writer.add_check(asdict(item))
         elif isinstance(item, DiscoveredItem):
             self.writer.add_discovered(item.host, item.urls, item.category_id, item.category)
+        elif isinstance(item, ListingWalkItem):
+            self.writer.add_listing_walk(item.host, item.category_id, item.pages, item.completed)
         return item
 
     def close_spider(self, spider: Spider | None = None) -> None:

@@ -61,8 +61,12 @@ def crawled(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
         first = kpu_archive("crawl", "--all", "--registry", str(registry), "--db", str(db))
         export1 = kpu_archive("export", "--db", str(db), "--format", "csv")
         requests_first = len(world.requests)
-        second = kpu_archive("crawl", "--all", "--registry", str(registry), "--db", str(db))
+        incremental = kpu_archive("crawl", "--all", "--registry", str(registry), "--db", str(db))
+        requests_incremental = world.requests[requests_first:]
+        second = kpu_archive("crawl", "--all", "--full", "--registry", str(registry), "--db", str(db))
         export2 = kpu_archive("export", "--db", str(db), "--format", "jsonl")
+    world.incremental = incremental  # type: ignore[attr-defined]
+    world.requests_incremental = requests_incremental  # type: ignore[attr-defined]
     return world, first, export1, second, export2, requests_first
 
 
@@ -71,7 +75,18 @@ def test_crawl_succeeds_and_reports(crawled) -> None:  # type: ignore[no-untyped
     assert first.returncode == 0, first.stderr
     assert f"articles new {len(world.articles)}  updated 0  unchanged 0" in first.stdout
     assert second.returncode == 0, second.stderr
-    assert f"articles new 0  updated 0  unchanged {len(world.articles)}" in second.stdout
+    assert "run 3 (full)" in second.stdout
+    assert f"articles new 0  updated 0  unchanged {len(world.articles)}  removed 0" in second.stdout
+
+
+def test_incremental_recrawl_of_an_unchanged_world_costs_one_listing_per_category(crawled) -> None:  # type: ignore[no-untyped-def]
+    world, *_ = crawled
+    assert world.incremental.returncode == 0, world.incremental.stderr
+    assert "articles new 0  updated 0  unchanged 0  removed 0" in world.incremental.stdout
+    categories = sum(len(s.categories) for s in world.sites)
+    paths = sorted(path for _, path, _ in world.requests_incremental)
+    assert len(paths) == len(world.sites) * 2 + categories, paths  # robots.txt + home + page 1 of each category
+    assert not [p for p in paths if "/blog/read/" in p or "page=" in p]
 
 
 def test_every_article_once_with_exact_fields(crawled) -> None:  # type: ignore[no-untyped-def]
@@ -97,7 +112,8 @@ def test_faults_were_played_and_survived(crawled) -> None:  # type: ignore[no-un
     assert len(statuses) == 2
     # the repeating last page was asked for once past the end, then the walk stopped
     tolikara_pages = [p for h, p, _ in world.requests if h == "kab-tolikara.kpu.go.id" and "category/104" in p]
-    assert len(tolikara_pages) == 2 * (3 + 1)  # 6 posts / 2 per page = 3 pages, +1 repeat; two crawls
+    # first and full crawls: 3 pages + 1 repeat each; the incremental crawl stopped after page 1
+    assert len(tolikara_pages) == 2 * (3 + 1) + 1
 
 
 def test_second_crawl_gives_the_same_rows(crawled) -> None:  # type: ignore[no-untyped-def]

@@ -215,3 +215,10 @@ def render_home(site: SampleSite, latest: list[SampleArticle], popular: list[Sam
     rows = "".join(f"<li><a href='{a.path}'>{escape(a.title)}</a></li>" for a in latest[:5])
     main = f"<div class='ticker'>{ticker}</div><h2>Publikasi</h2><ul>{rows}</ul>"
     return _page(site, site.name, main, popular)
+
+
+def render_not_found(site: SampleSite, popular: list[SampleArticle]) -> str:
+    """A soft 404: the site's chrome around a "not found" notice, served with status 200."""
+    main = ("<h1>Halaman Tidak Ditemukan</h1><p>Maaf, halaman yang Anda cari tidak tersedia atau telah "
+            "dipindahkan.</p><p><a href='/'>Kembali ke Beranda</a></p>")
+    return _page(site, "Halaman Tidak Ditemukan", main, popular)

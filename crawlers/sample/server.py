@@ -1,8 +1,10 @@
 """Serve sample KPU sites on 127.0.0.1: one HTTP server (port) per site, so each gets its own
 download slot as a real host would.  Used by ``kpu-archive demo`` and by the offline tests.
 
-Faults it can play: a 503 (with ``Retry-After``) the first time a path is asked for, and a
-listing that repeats its last page for any page number past the end.
+Faults it can play: a 503 (with ``Retry-After``) the first time a path is asked for, a listing
+that repeats its last page for any page number past the end, redirects (a changed slug), soft 404s
+(a 200 "Halaman Tidak Ditemukan" page) and redirects to the home page.  A post taken out of
+``articles`` answers 404.  Everything is read live, so a test can change the world between crawls.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from .pages import SampleArticle, SampleSite, render_article, render_home, render_listing
+from .pages import SampleArticle, SampleSite, render_article, render_home, render_listing, render_not_found
 
 DATA = Path(__file__).parent / "data" / "articles.json"
 
@@ -37,6 +39,9 @@ class SampleWorld:
     per_page: int = 3
     repeat_last_page: set[str] = field(default_factory=set)  # hosts
     fail_once: set[tuple[str, str]] = field(default_factory=set)  # (host, path) answering 503 once
+    redirects: dict[tuple[str, str], str] = field(default_factory=dict)  # (host, path) -> path, 301
+    soft_404: set[tuple[str, str]] = field(default_factory=set)  # (host, path): 200 "not found" page
+    to_home: set[tuple[str, str]] = field(default_factory=set)  # (host, path): 302 to the home page
     requests: list[tuple[str, str, int]] = field(default_factory=list)
     _failed: set[tuple[str, str]] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -52,6 +57,13 @@ class SampleWorld:
                 self._failed.add((site.host, path))
                 return 503, {"Retry-After": "1"}, b"<html><body>Service Unavailable</body></html>"
         popular = sorted(self.site_articles(site.host), key=lambda a: -a.views)[:5]
+        key = (site.host, path.rstrip("/"))
+        if key in self.redirects:
+            return 301, {"Location": self.redirects[key]}, b""
+        if key in self.to_home:
+            return 302, {"Location": "/"}, b""
+        if key in self.soft_404:
+            return 200, {}, render_not_found(site, popular).encode()
         if path == "/robots.txt":
             return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /admin/\n"
         if path in ("/", ""):
