@@ -318,12 +318,15 @@ class ArchiveWriter:
             site_id = rec["_site_id"]
             found = self._resolve(site_id, rec["_urls"], rec["title"], rec["published_at"], by_key, by_url, by_id)
             if len(found) > 1:
+                sha = content_sha256(rec["title"], rec["body_text"], rec["attachments"])
+                # the merged-in article may already hold this content as a version: no second copy of it
+                rec["_content_known"] = any(by_id[i].sha == sha for i in found)
                 found = {self._merge_articles(session, found, by_id, rec["fetched_at"])}
             article_id = next(iter(found), None)
             key = ("id", article_id) if article_id is not None else ("new", site_id, rec["native_id"])
             latest[key] = (article_id, rec)
 
-        new_rows, unchanged, changed, events, url_rows = [], [], [], [], []
+        new_rows, unchanged, changed, adopted, events, url_rows = [], [], [], [], [], []
         for article_id, rec in latest.values():
             rec["content_sha256"] = content_sha256(rec["title"], rec["body_text"], rec["attachments"])
             at = rec["fetched_at"]
@@ -346,6 +349,8 @@ class ArchiveWriter:
                 events.append({**event, "kind": "removal-cleared", "detail": "answered with the article again"})
             if known.sha == rec["content_sha256"]:
                 unchanged.append((article_id, rec))
+            elif rec.get("_content_known"):
+                adopted.append((article_id, rec))
             else:
                 events.append({**event, "kind": "edited", "detail": None})
                 changed.append((article_id, rec))
@@ -376,6 +381,12 @@ class ArchiveWriter:
         if unchanged:
             session.execute(update(Article), [state(article_id, rec) for article_id, rec in unchanged])
             for _, rec in unchanged:
+                self.counts[rec["host"]].unchanged += 1
+        if adopted:  # merged articles: take the content of the merged-in one, whose version is already there
+            session.execute(update(Article), [
+                {**state(article_id, rec), "content_sha256": rec["content_sha256"],
+                 **{f: rec[f] for f in CONTENT_FIELDS}} for article_id, rec in adopted])
+            for _, rec in adopted:
                 self.counts[rec["host"]].unchanged += 1
         if changed:
             session.execute(update(Article), [

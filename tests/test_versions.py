@@ -1,0 +1,197 @@
+"""Identity across URL variants, versions, takedown rules and migrations, at the store level."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from archive.db import open_engine
+from archive.models import Article, ArticleEvent, ArticleUrl, ArticleVersion, Base, FrontierEntry
+from archive.store import ArchiveWriter, recheck_targets
+from crawlers.sites import load_registry
+
+FIXTURES = Path(__file__).parent / "fixtures"
+T0 = datetime(2026, 1, 1, 2, 0, tzinfo=UTC)
+HOST = "kab-ngawi.kpu.go.id"
+
+
+def record(path: str, native: str, body: str, when: datetime, title: str = "Rapat Pleno Terbuka",
+           requested: list[str] | None = None, published: datetime | None = None) -> dict:
+    url = f"https://{HOST}/blog/read/{path}"
+    return {"host": HOST, "url": url, "native_id": native, "fetched_url": url, "http_status": 200,
+            "fetched_at": when, "raw_html": f"<p>{body}</p>".encode(), "category_id": "104",
+            "category": "Berita Terkini", "category_source": "page", "title": title, "title_source": "heading",
+            "body_text": body, "body_html": f"<p>{body}</p>", "credit": None, "byline": None, "view_count": 1,
+            "hashtags": [], "images": [], "attachments": [], "see_also": [], "published_at": published,
+            "published_precision": "day" if published else None, "published_source": "body" if published else "none",
+            "published_text": None, "requested_urls": [f"https://{HOST}/blog/read/{r}" for r in requested or []]}
+
+
+def gone(path: str, when: datetime, status: int = 404, reason: str = "http-404") -> dict:
+    url = f"https://{HOST}/blog/read/{path}"
+    return {"host": HOST, "url": url, "final_url": url, "status": status, "reason": reason, "checked_at": when}
+
+
+def writer(engine, **kwargs) -> ArchiveWriter:  # type: ignore[no-untyped-def]
+    w = ArchiveWriter(engine, **kwargs)
+    w.register_sites([load_registry().get(HOST)])
+    return w
+
+
+def write(engine, *records: dict, checks: tuple[dict, ...] = (), **kwargs) -> ArchiveWriter:  # type: ignore[no-untyped-def]
+    w = writer(engine, **kwargs)
+    for rec in records:
+        w.add_article(rec)
+    for check in checks:
+        w.add_check(check)
+    w.flush()
+    return w
+
+
+def events(engine, native: str) -> list[str]:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        return list(session.scalars(select(ArticleEvent.kind).join(Article).where(Article.native_id == native)
+                                    .order_by(ArticleEvent.id)))
+
+
+def test_an_edit_and_its_revert_are_three_versions(db_url: str) -> None:
+    engine = open_engine(db_url)
+    write(engine, record("5_rapat", "5", "isi pertama", T0))
+    w = write(engine, record("5_rapat", "5", "isi kedua", T0 + timedelta(hours=1)))
+    assert w.counts[HOST].updated == 1
+    write(engine, record("5_rapat", "5", "isi pertama", T0 + timedelta(hours=2)))
+    write(engine, record("5_rapat", "5", "isi  pertama", T0 + timedelta(hours=3)))  # whitespace only: unchanged
+    with Session(engine) as session:
+        bodies = session.scalars(select(ArticleVersion.body_text).order_by(ArticleVersion.id)).all()
+        article = session.scalars(select(Article)).one()
+    assert bodies == ["isi pertama", "isi kedua", "isi pertama"]
+    assert article.body_text == "isi pertama" and article.last_seen_at == T0 + timedelta(hours=3)
+    assert events(engine, "5") == ["first-seen", "edited", "edited"]
+    engine.dispose()
+
+
+def test_a_slug_only_url_redirected_to_an_id_url_is_the_same_article(db_url: str) -> None:
+    engine = open_engine(db_url)
+    write(engine, record("rapat-pleno-dpt", "rapat-pleno-dpt", "isi", T0))
+    later = T0 + timedelta(days=1)
+    w = write(engine, record("77_rapat-pleno-dpt", "77", "isi", later, requested=["rapat-pleno-dpt"]))
+    assert (w.counts[HOST].new, w.counts[HOST].unchanged) == (0, 1)
+    with Session(engine) as session:
+        article = session.scalars(select(Article)).one()
+        urls = session.scalars(select(ArticleUrl.url).order_by(ArticleUrl.id)).all()
+    assert article.native_id == "77" and article.url.endswith("/77_rapat-pleno-dpt")
+    assert urls == [f"https://{HOST}/blog/read/rapat-pleno-dpt", f"https://{HOST}/blog/read/77_rapat-pleno-dpt"]
+    assert events(engine, "77") == ["first-seen", "moved"]
+    engine.dispose()
+
+
+def test_slug_only_and_id_url_join_only_when_title_and_date_agree(db_url: str) -> None:
+    engine = open_engine(db_url)
+    day = datetime(2024, 10, 28, tzinfo=UTC)
+    write(engine, record("upacara-sumpah-pemuda", "upacara-sumpah-pemuda", "isi 2024", T0,
+                         title="Upacara Sumpah Pemuda", published=day))
+    # the next year's post reuses the slug, with another date: a different article
+    write(engine, record("91_upacara-sumpah-pemuda", "91", "isi 2025", T0 + timedelta(days=365),
+                         title="Upacara Sumpah Pemuda", published=day + timedelta(days=365)))
+    # the same post listed under its new {id}_{slug} URL, no redirect seen: joined
+    w = write(engine, record("12_upacara-sumpah-pemuda", "12", "isi 2024", T0 + timedelta(days=2),
+                             title="Upacara Sumpah Pemuda", published=day))
+    assert w.counts[HOST].unchanged == 1
+    with Session(engine) as session:
+        assert sorted(session.scalars(select(Article.native_id))) == ["12", "91"]
+    engine.dispose()
+
+
+def test_two_archived_articles_a_redirect_proves_one_are_merged(db_url: str) -> None:
+    engine = open_engine(db_url)
+    write(engine, record("rapat-pleno", "rapat-pleno", "isi lama", T0))
+    write(engine, record("40_rapat-pleno-baru", "40", "isi baru", T0 + timedelta(hours=1), title="Lain"))
+    write(engine, record("40_rapat-pleno-baru", "40", "isi baru", T0 + timedelta(hours=2), title="Lain",
+                         requested=["rapat-pleno"]))
+    with Session(engine) as session:
+        article = session.scalars(select(Article)).one()
+        assert article.native_id == "40"
+        assert session.scalar(select(func.count(ArticleVersion.id))) == 2
+        assert session.scalar(select(func.count(ArticleUrl.id)).where(ArticleUrl.article_id == article.id)) == 2
+    assert "merged" in events(engine, "40")
+    engine.dispose()
+
+
+def test_a_removal_needs_a_second_check_later_and_failures_never_count(db_url: str) -> None:
+    engine = open_engine(db_url)
+    write(engine, record("8_pengumuman", "8", "isi", T0))
+    first = T0 + timedelta(days=1)
+    w = write(engine, checks=(gone("8_pengumuman", first),))
+    assert w.counts[HOST].suspected == 1 and w.counts[HOST].removed == 0
+    # a 5xx or a timeout after that changes nothing
+    writer(engine).record_failure(HOST, f"https://{HOST}/blog/read/8_pengumuman", "503 Service Unavailable")
+    # a second 404 only an hour later is not yet a confirmation
+    w = write(engine, checks=(gone("8_pengumuman", first + timedelta(hours=1)),))
+    assert w.counts[HOST].removed == 0
+    w = write(engine, checks=(gone("8_pengumuman", first + timedelta(hours=13), 200, "soft-404"),))
+    assert w.counts[HOST].removed == 1
+    with Session(engine) as session:
+        article = session.scalars(select(Article)).one()
+        assert article.removed_at == first  # when it was first seen gone
+        assert (article.removal_status, article.removal_reason) == (200, "soft-404")
+    assert recheck_targets(engine, [HOST], 10)  # removed articles are still rechecked
+    w = write(engine, record("8_pengumuman", "8", "isi", first + timedelta(days=3)))
+    assert w.counts[HOST].restored == 1
+    with Session(engine) as session:
+        article = session.scalars(select(Article)).one()
+        assert article.removed_at is None and article.removal_suspected_at is None
+    assert events(engine, "8") == ["first-seen", "removal-suspected", "removed", "restored"]
+    engine.dispose()
+
+
+def test_recheck_order_and_frontier_give_up(db_url: str) -> None:
+    engine = open_engine(db_url)
+    write(engine, record("1_a", "1", "isi a", T0), record("2_b", "2", "isi b", T0 + timedelta(hours=1)),
+          record("3_c", "3", "isi c", T0 + timedelta(hours=2)))
+    write(engine, checks=(gone("3_c", T0 + timedelta(hours=5)),))
+    order = [url.rsplit("/", 1)[1] for _, url, _, _ in recheck_targets(engine, [HOST], 3)]
+    assert order == ["3_c", "1_a", "2_b"]  # the suspected one first, then least recently checked
+    w = writer(engine)
+    w.add_discovered(HOST, [f"https://{HOST}/blog/read/9_x"], "104", None)
+    w.flush()
+    for _ in range(5):
+        w.record_failure(HOST, f"https://{HOST}/blog/read/9_x", "timeout")
+    assert w.pending([HOST]) == []  # left to --recheck after 5 failed attempts
+    with Session(engine) as session:
+        assert session.scalar(select(FrontierEntry.attempts).where(FrontierEntry.url.endswith("/9_x"))) == 5
+    engine.dispose()
+
+
+def test_an_archive_of_the_first_release_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript((FIXTURES / "archive-v1-schema.sql").read_text())
+    conn.execute("INSERT INTO sites VALUES (1, 'kab-ngawi.kpu.go.id', 'KPU Kabupaten Ngawi', 'kabupaten', "
+                 "'Jawa Timur', 'Asia/Jakarta', 'seen')")
+    conn.execute("INSERT INTO articles (id, site_id, native_id, url, category_source, title_source, body_text, "
+                 "body_html, hashtags, images, attachments, see_also, published_source, content_sha256, "
+                 "first_seen_at, last_seen_at, fetched_at) VALUES (1, 1, '5', "
+                 "'https://kab-ngawi.kpu.go.id/blog/read/5_x', 'none', 'heading', 'isi', '', '[]', '[]', '[]', "
+                 "'[]', 'none', 'abc', '2026-01-01 00:00:00', '2026-01-02 00:00:00', '2026-01-02 00:00:00')")
+    conn.execute("INSERT INTO article_versions VALUES (1, 1, 'abc', 't', 'isi', '[]', "
+                 "'https://kab-ngawi.kpu.go.id/blog/read/5_x', '2026-01-01 00:00:00', 200, x'00')")
+    conn.commit()
+    conn.close()
+    engine = open_engine(str(path))
+    with engine.connect() as c:
+        assert compare_metadata(MigrationContext.configure(c), Base.metadata) == []
+    with Session(engine) as session:
+        article = session.scalars(select(Article)).one()
+        assert article.checked_at == datetime(2026, 1, 2, tzinfo=UTC)
+        assert session.scalars(select(ArticleUrl.url)).all() == ["https://kab-ngawi.kpu.go.id/blog/read/5_x"]
+    # and it keeps working: the old content again is unchanged, a new one is a second version
+    w = write(engine, {**record("5_x", "5", "isi", T0), "title": "t"})
+    assert w.counts[HOST].unchanged == 0 and w.counts[HOST].updated == 1  # the old hash was not ours
+    engine.dispose()
+    open_engine(str(path)).dispose()  # opening again is a no-op
