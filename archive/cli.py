@@ -269,7 +269,7 @@ def clusters(limit: int, site: str | None, backfill: bool, db: str | None) -> No
             click.echo(f"indexed {backfill_clusters(session)} articles", err=True)
     with Session(engine) as session:
         reports = largest_clusters(session, limit, normalise_host(site) if site else None)
-        zones = dict(session.execute(select(Site.host, Site.timezone)).tuples().all())
+        zones = dict(session.execute(select(Site.host, Site.timezone)).all())
     engine.dispose()
     if not reports:
         click.echo("no syndication clusters", err=True)

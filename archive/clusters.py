@@ -41,7 +41,7 @@ JACCARD_MIN = 0.45
 CONTAINMENT_MIN = 0.8
 MIN_SHINGLES = 40  # shorter bodies ("see the attached PDF") are too generic to call copies
 MAX_CANDIDATES = 200  # per article, the ones sharing most bands; a guard against boilerplate hubs
-LEVEL_RANK = {"national": 0, "province": 1}  # everything else (kabupaten, kota) ranks 2
+LEVEL_RANK = {"nasional": 0, "provinsi": 1}  # everything else (kabupaten, kota) ranks 2
 
 _WORD = re.compile(r"\w+")
 
@@ -147,7 +147,7 @@ def _merge(session: Session, pairs: list[tuple[int, int]], stats: ClusterStats) 
     """Union the matched pairs with the clusters their members already belong to."""
     members = {a for pair in pairs for a in pair}
     rows = session.execute(select(Article.id, Article.cluster_id).where(Article.id.in_(members)))
-    current = dict(rows.tuples().all())
+    current = dict(rows.all())
     parent: dict[int, int] = {}
 
     def find(x: int) -> int:
@@ -216,7 +216,7 @@ def backfill(session: Session, batch: int = 500) -> int:
     while True:
         rows = session.execute(select(Article.id, Article.body_text).where(Article.id > last,
                                                                            Article.id.not_in(indexed))
-                               .order_by(Article.id).limit(batch)).tuples().all()
+                               .order_by(Article.id).limit(batch)).all()
         if not rows:
             return done
         cluster_articles(session, rows)

@@ -64,7 +64,7 @@ def iter_rows(engine: Engine, hosts: Sequence[str] = (), since: date | None = No
         stmt = stmt.where(or_(Article.cluster_id.is_(None), Cluster.origin_article_id == Article.id))
     version_no, last_article = 0, None
     with Session(engine) as session:
-        for row in session.execute(stmt.execution_options(yield_per=1000)).tuples():
+        for row in session.execute(stmt.execution_options(yield_per=1000)):
             article, site, origin = row[0], row[1], row[2]
             zone = ZoneInfo(site.timezone)
             published = article.published_at.astimezone(zone) if article.published_at else None

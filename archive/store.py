@@ -538,7 +538,7 @@ def known_titles(engine: Engine, host: str, urls: Sequence[str]) -> dict[str, st
         rows = session.execute(
             select(Article.native_id, Article.title).join(Site, Site.id == Article.site_id)
             .where(Site.host == host, Article.native_id.in_({r.native_id for r in refs.values()}),
-                   Article.removed_at.is_(None))).tuples().all()
+                   Article.removed_at.is_(None))).all()
     titles = dict(rows)
     return {url: titles[ref.native_id] for url, ref in refs.items() if ref.native_id in titles}
 
