@@ -174,8 +174,10 @@ class MinhashBand(Base):
 
 
 class ListingState(Base):
-    """Per site and category: when a walk last reached the end.  Until one has, incremental crawls
-    keep walking (a first crawl killed at page 50 must not be mistaken for a finished one)."""
+    """Per site and category: when a walk last reached the end, and how deep an unfinished one got.
+
+    Until a walk has reached the end, incremental crawls keep walking (a first crawl killed at page
+    50 must not be mistaken for a finished one)."""
 
     __tablename__ = "listing_state"
     __table_args__ = (UniqueConstraint("site_id", "category_id", name="uq_listing_state"),)
@@ -186,6 +188,9 @@ class ListingState(Base):
     completed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     last_walk_at: Mapped[datetime] = mapped_column(AwareDateTime())
     pages: Mapped[int] = mapped_column(Integer, default=0)
+    # an incremental walk still finding news reached this page; set until it ends, so a run killed
+    # mid-walk is followed by one that does not stop before passing this page
+    open_page: Mapped[int | None] = mapped_column(Integer)
 
 
 class ArticleVersion(Base):

@@ -186,11 +186,14 @@ class ArchiveWriter:
     def pending(self, hosts: Sequence[str]) -> list[tuple[str, str, str | None, str | None]]:
         return pending_urls(self.engine, hosts)
 
-    def add_listing_walk(self, host: str, category_id: str, pages: int, completed: bool) -> None:
-        """A category walk ended: ``completed`` when it reached the last page (not an incremental stop)."""
+    def add_listing_walk(self, host: str, category_id: str, pages: int, completed: bool, open_: bool = False) -> None:
+        """A category walk is at ``pages`` and still finding news (``open_``), or ended there:
+        ``completed`` when it reached the last page (not an incremental stop).  Queued with the
+        articles, so the open mark commits no later than what the page led to."""
         now = utcnow()
         self._walks.append({"site_id": self._site_ids[host], "category_id": category_id, "pages": pages,
-                            "last_walk_at": now, "completed_at": now if completed else None})
+                            "last_walk_at": now, "completed_at": now if completed else None,
+                            "open_page": pages if open_ else None})
 
     def record_failure(self, host: str, url: str, error: str) -> None:
         """A fetch that failed for good (5xx after retries, timeout, refused): never a removal."""
@@ -467,7 +470,8 @@ class ArchiveWriter:
     def _write_walks(self, session: Session, walks: list[dict[str, Any]]) -> None:
         for walk in walks:
             stmt = _insert(self.engine, ListingState).values(**walk)
-            set_ = {"last_walk_at": stmt.excluded.last_walk_at, "pages": stmt.excluded.pages}
+            set_ = {"last_walk_at": stmt.excluded.last_walk_at, "pages": stmt.excluded.pages,
+                    "open_page": stmt.excluded.open_page}
             if walk["completed_at"] is not None:
                 set_["completed_at"] = stmt.excluded.completed_at
             session.execute(stmt.on_conflict_do_update(index_elements=["site_id", "category_id"], set_=set_))
@@ -543,14 +547,16 @@ def known_titles(engine: Engine, host: str, urls: Sequence[str]) -> dict[str, st
     return {url: titles[ref.native_id] for url, ref in refs.items() if ref.native_id in titles}
 
 
-def completed_walks(engine: Engine, hosts: Sequence[str]) -> set[tuple[str, str]]:
-    """(host, category) pairs whose listing has been walked to its end at least once."""
+def walk_states(engine: Engine, hosts: Sequence[str]) -> dict[tuple[str, str], tuple[bool, int]]:
+    """Per (host, category): walked to its end at least once?, and the page an unfinished walk reached."""
     if not hosts:
-        return set()
+        return {}
     with Session(engine) as session:
-        rows = session.execute(select(Site.host, ListingState.category_id).join(Site, Site.id == ListingState.site_id)
-                               .where(Site.host.in_(list(hosts)), ListingState.completed_at.is_not(None)))
-        return {(host, category) for host, category in rows}
+        rows = session.execute(select(Site.host, ListingState.category_id, ListingState.completed_at,
+                                      ListingState.open_page).join(Site, Site.id == ListingState.site_id)
+                               .where(Site.host.in_(list(hosts))))
+        return {(host, category): (completed is not None, open_page or 0)
+                for host, category, completed, open_page in rows}
 
 
 def _version(article_id: int, rec: dict[str, Any]) -> dict[str, Any]:

@@ -56,12 +56,14 @@ class GoneItem:
 
 @dataclass
 class ListingWalkItem:
-    """A category walk ended; ``completed`` when it reached the last page rather than stopping early."""
+    """Where a category walk is: ``open`` while it still finds news (so a killed run is walked past
+    this page next time), else ended, ``completed`` when it reached the last page."""
 
     host: str
     category_id: str
     pages: int
     completed: bool
+    open: bool = False
 
 
 @dataclass

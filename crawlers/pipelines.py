@@ -44,7 +44,7 @@ class ArchivePipeline:
         elif isinstance(item, DiscoveredItem):
             self.writer.add_discovered(item.host, item.urls, item.category_id, item.category)
         elif isinstance(item, ListingWalkItem):
-            self.writer.add_listing_walk(item.host, item.category_id, item.pages, item.completed)
+            self.writer.add_listing_walk(item.host, item.category_id, item.pages, item.completed, item.open)
         return item
 
     def close_spider(self, spider: Spider | None = None) -> None:

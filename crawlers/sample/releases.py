@@ -17,6 +17,7 @@ real ones do.  ``label`` is the ground truth: documents with the same label are 
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from dataclasses import dataclass
@@ -85,23 +86,25 @@ class _Prose:
         made = {"".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(4000)}
         self.vocab = words + sorted(made - set(words))
         rng.shuffle(self.vocab)
-        self.weights = [1 / (rank + 1) ** 0.9 for rank in range(len(self.vocab))]
+        weights = [1 / (rank + 1) ** 0.9 for rank in range(len(self.vocab))]
+        self.cum_weights = list(itertools.accumulate(weights))
+
+    def words(self, k: int) -> list[str]:
+        return self.rng.choices(self.vocab, cum_weights=self.cum_weights, k=k)
 
     def sentence(self, extra: list[str] | None = None, extra_p: float = 0.0) -> str:
-        tokens: list[str] = []
-        for _ in range(self.rng.randint(8, 20)):
+        tokens = self.words(self.rng.randint(8, 20))
+        for i in range(len(tokens)):
             r = self.rng.random()
             if extra and r < extra_p:
-                tokens.append(self.rng.choice(extra))
+                tokens[i] = self.rng.choice(extra)
             elif r < extra_p + 0.12:
-                tokens.append(self.rng.choice(PHRASES))
-            else:
-                tokens.append(self.rng.choices(self.vocab, self.weights)[0])
+                tokens[i] = self.rng.choice(PHRASES)
         text = " ".join(tokens)
         return text[0].upper() + text[1:] + "."
 
     def title(self) -> str:
-        return " ".join(w.capitalize() for w in self.rng.choices(self.vocab, self.weights, k=self.rng.randint(5, 10)))
+        return " ".join(w.capitalize() for w in self.words(self.rng.randint(5, 10)))
 
 
 def _town(host: str) -> str:

@@ -13,7 +13,7 @@ import csv
 import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,6 +43,7 @@ class SampleWorld:
     soft_404: set[tuple[str, str]] = field(default_factory=set)  # (host, path): 200 "not found" page
     to_home: set[tuple[str, str]] = field(default_factory=set)  # (host, path): 302 to the home page
     requests: list[tuple[str, str, int]] = field(default_factory=list)
+    on_request: Callable[[str, str], None] | None = None  # called with (host, path) before answering
     _failed: set[tuple[str, str]] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -111,6 +112,8 @@ class _Handler(BaseHTTPRequestHandler):
     site: SampleSite
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        if self.world.on_request is not None:
+            self.world.on_request(self.site.host, self.path)
         status, headers, body = self.world.respond(self.site, self.path)
         with self.world._lock:
             self.world.requests.append((self.site.host, self.path, status))

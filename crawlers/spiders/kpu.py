@@ -32,7 +32,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from archive.db import open_engine
-from archive.store import completed_walks, known_titles, pending_urls, recheck_targets
+from archive.store import known_titles, pending_urls, recheck_targets, walk_states
 
 from ..extract import extract_article, extract_category_links, extract_listing, looks_not_found
 from ..items import ArticleItem, DiscoveredItem, GoneItem, ListingWalkItem
@@ -76,7 +76,7 @@ class KpuSpider(scrapy.Spider):
         self._seen: dict[tuple[str, str], set[str]] = {}
         self._home_links: dict[str, set[tuple[str, str]]] = {}
         self._quiet_pages: dict[tuple[str, str], int] = {}  # consecutive listing pages with nothing new
-        self._completed: set[tuple[str, str]] = set()  # categories walked to their end before
+        self._walks: dict[tuple[str, str], tuple[bool, int]] = {}  # (walked to the end before, open page)
         self._hosts_by_netloc = {urlsplit(s.fetch_base).netloc: s.host for s in self.sites}
         self._engine: Any = None
 
@@ -116,7 +116,7 @@ class KpuSpider(scrapy.Spider):
                     self.crawler.stats.inc_value("kpu/rechecked_articles")
                     yield self._article_request(site, url, category_id, category)
             return
-        self._completed = completed_walks(self.engine, hosts)
+        self._walks = walk_states(self.engine, hosts)
         for site in self.sites:
             yield scrapy.Request(site.fetch_base + "/", callback=self.parse_home, errback=self.on_error,
                                  cb_kwargs={"site": site}, priority=10)
@@ -165,6 +165,7 @@ class KpuSpider(scrapy.Spider):
                 self._quiet_pages[key] = self._quiet_pages.get(key, 0) + 1
             else:
                 self._quiet_pages[key] = 0
+                yield ListingWalkItem(site.host, category_id, page, completed=False, open=True)
         if to_fetch:
             yield DiscoveredItem(site.host, to_fetch, category_id, label)
         for url in to_fetch:
@@ -172,7 +173,8 @@ class KpuSpider(scrapy.Spider):
         if not new_items:
             yield ListingWalkItem(site.host, category_id, page, completed=True)
             return
-        if (self.mode == "incremental" and key in self._completed
+        walked_before, open_page = self._walks.get(key, (False, 0))
+        if (self.mode == "incremental" and walked_before and page > open_page
                 and self._quiet_pages.get(key, 0) >= self.stop_pages):
             self.crawler.stats.inc_value("kpu/listing_incremental_stops")
             yield ListingWalkItem(site.host, category_id, page, completed=False)

@@ -78,6 +78,7 @@ def upgrade() -> None:
         sa.Column("completed_at", AwareDateTime(), nullable=True),
         sa.Column("last_walk_at", AwareDateTime(), nullable=False),
         sa.Column("pages", sa.Integer(), nullable=False),
+        sa.Column("open_page", sa.Integer(), nullable=True),
         sa.UniqueConstraint("site_id", "category_id", name="uq_listing_state"),
     )
 
