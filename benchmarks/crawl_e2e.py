@@ -16,18 +16,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from crawlers.sample.server import DEMO_SITES, SampleWorld, filler, load_articles, write_registry
+from crawlers.sample.server import demo_world, write_registry
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--posts", type=int, default=200, help="synthetic posts per site")
     args = parser.parse_args()
-    real = load_articles()
-    articles = []
-    for site in DEMO_SITES:
-        articles += [a for a in real if a.host == site.host] + filler(site, args.posts, start_id=90000)
-    world = SampleWorld(sites=list(DEMO_SITES), articles=articles, per_page=10)
+    world = demo_world(args.posts, per_page=10)
+    articles = world.articles
     folder = Path(tempfile.mkdtemp(prefix="kpu-bench-"))
     env = {**os.environ, "KPU_DOWNLOAD_DELAY": "0", "KPU_ARCHIVE_DB": ""}
     with world.serve() as base_urls:

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from crawlers.sample.server import DEMO_SITES, SampleWorld, filler, load_articles, write_registry
+from crawlers.sample.server import DEMO_SITES, demo_world, filler, write_registry
 
 
 def main() -> None:
@@ -26,11 +26,7 @@ def main() -> None:
     parser.add_argument("--per-page", type=int, default=10)
     parser.add_argument("--new", type=int, default=5, help="posts per site added before the third crawl")
     args = parser.parse_args()
-    real = load_articles()
-    articles = []
-    for site in DEMO_SITES:
-        articles += [a for a in real if a.host == site.host] + filler(site, args.posts, start_id=90000)
-    world = SampleWorld(sites=list(DEMO_SITES), articles=articles, per_page=args.per_page)
+    world = demo_world(args.posts, per_page=args.per_page)
     folder = Path(tempfile.mkdtemp(prefix="kpu-bench-"))
     env = {**os.environ, "KPU_DOWNLOAD_DELAY": "0", "KPU_ARCHIVE_DB": ""}
     with world.serve() as base_urls:

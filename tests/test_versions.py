@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -168,30 +167,48 @@ def test_recheck_order_and_frontier_give_up(db_url: str) -> None:
     engine.dispose()
 
 
-def test_an_archive_of_the_first_release_is_migrated(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
-    conn = sqlite3.connect(path)
-    conn.executescript((FIXTURES / "archive-v1-schema.sql").read_text())
-    conn.execute("INSERT INTO sites VALUES (1, 'kab-ngawi.kpu.go.id', 'KPU Kabupaten Ngawi', 'kabupaten', "
-                 "'Jawa Timur', 'Asia/Jakarta', 'seen')")
-    conn.execute("INSERT INTO articles (id, site_id, native_id, url, category_source, title_source, body_text, "
-                 "body_html, hashtags, images, attachments, see_also, published_source, content_sha256, "
-                 "first_seen_at, last_seen_at, fetched_at) VALUES (1, 1, '5', "
-                 "'https://kab-ngawi.kpu.go.id/blog/read/5_x', 'none', 'heading', 'isi', '', '[]', '[]', '[]', "
-                 "'[]', 'none', 'abc', '2026-01-01 00:00:00', '2026-01-02 00:00:00', '2026-01-02 00:00:00')")
-    conn.execute("INSERT INTO article_versions VALUES (1, 1, 'abc', 't', 'isi', '[]', "
-                 "'https://kab-ngawi.kpu.go.id/blog/read/5_x', '2026-01-01 00:00:00', 200, x'00')")
-    conn.commit()
-    conn.close()
-    engine = open_engine(str(path))
+def _first_release_schema(url: str) -> None:
+    """Create the tables exactly as the first release's models did (its models.py, kept as a fixture)."""
+    import sys
+    import types
+
+    from sqlalchemy import create_engine
+
+    module = types.ModuleType("archive_v1_models")
+    sys.modules[module.__name__] = module  # SQLAlchemy resolves the string annotations through it
+    source = (FIXTURES / "archive_v1_models.py.txt").read_text()
+    exec(compile(source, "archive_v1_models.py", "exec"), module.__dict__)  # our own fixture
+    engine = create_engine(url)
+    module.Base.metadata.create_all(engine)
+    with Session(engine) as session, session.begin():
+        session.add(module.Site(id=1, host=HOST, name="KPU Kabupaten Ngawi", level="kabupaten",
+                                province="Jawa Timur", timezone="Asia/Jakarta", host_source="seen"))
+        session.flush()
+        session.add(module.Article(id=1, site_id=1, native_id="5", url=f"https://{HOST}/blog/read/5_x",
+                                   category_source="none", title="t", title_source="heading", body_text="isi",
+                                   body_html="", published_source="none", content_sha256="abc",
+                                   first_seen_at=T0, last_seen_at=T0 + timedelta(days=1),
+                                   fetched_at=T0 + timedelta(days=1)))
+        session.flush()
+        session.add(module.ArticleVersion(article_id=1, content_sha256="abc", title="t", body_text="isi",
+                                          url=f"https://{HOST}/blog/read/5_x", fetched_at=T0, http_status=200,
+                                          raw_html_zlib=b"\x00"))
+    engine.dispose()
+
+
+def test_an_archive_of_the_first_release_is_migrated(db_url: str) -> None:
+    url = db_url.replace("postgresql://", "postgresql+psycopg://")
+    _first_release_schema(url)
+    engine = open_engine(db_url)
     with engine.connect() as c:
         assert compare_metadata(MigrationContext.configure(c), Base.metadata) == []
     with Session(engine) as session:
         article = session.scalars(select(Article)).one()
-        assert article.checked_at == datetime(2026, 1, 2, tzinfo=UTC)
-        assert session.scalars(select(ArticleUrl.url)).all() == ["https://kab-ngawi.kpu.go.id/blog/read/5_x"]
-    # and it keeps working: the old content again is unchanged, a new one is a second version
-    w = write(engine, {**record("5_x", "5", "isi", T0), "title": "t"})
-    assert w.counts[HOST].unchanged == 0 and w.counts[HOST].updated == 1  # the old hash was not ours
+        assert article.checked_at == T0 + timedelta(days=1)
+        assert session.scalars(select(ArticleUrl.url)).all() == [f"https://{HOST}/blog/read/5_x"]
+        assert session.scalars(select(ArticleEvent.kind)).all() == ["first-seen"]
+    # and it keeps working: its content hash was not ours, so the same text becomes a second version
+    w = write(engine, {**record("5_x", "5", "isi", T0 + timedelta(days=2)), "title": "t"})
+    assert w.counts[HOST].updated == 1
     engine.dispose()
-    open_engine(str(path)).dispose()  # opening again is a no-op
+    open_engine(db_url).dispose()  # opening again is a no-op

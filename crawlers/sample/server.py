@@ -169,11 +169,12 @@ def filler(site: SampleSite, count: int, start_id: int = 9000) -> list[SampleArt
     return posts
 
 
-def demo_world(filler_per_site: int = 4) -> SampleWorld:
+def demo_world(filler_per_site: int = 4, per_page: int = 2) -> SampleWorld:
+    """The demo's three sites: their real sample posts and ``filler_per_site`` synthetic ones each."""
     hosts = {s.host for s in DEMO_SITES}
     real = [a for a in load_articles() if a.host in hosts]
     articles: list[SampleArticle] = []
     for site in DEMO_SITES:
         articles.extend(a for a in real if a.host == site.host)
         articles.extend(filler(site, filler_per_site))
-    return SampleWorld(sites=list(DEMO_SITES), articles=articles, per_page=2)
+    return SampleWorld(sites=list(DEMO_SITES), articles=articles, per_page=per_page)
