@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from sqlalchemy import Engine, func, select
@@ -49,7 +49,22 @@ def _date(value: str | None, option: str) -> date | None:
         fail(f"{option} {value!r} is not a date (use YYYY-MM-DD)")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """Click's usage errors, too, as one line on stderr and exit 2 (not Click's three-line block)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except click.ClickException as exc:
+            fail(f"{exc.format_message()} (see --help)" if isinstance(exc, click.UsageError) else exc.format_message())
+        except click.exceptions.Abort:
+            click.echo("kpu-archive: aborted", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kpu-archive")
 def main() -> None:
     """Crawl, archive and export what Indonesia's election bodies (KPU) publish."""

@@ -105,3 +105,10 @@ def test_date_filters_use_the_sites_local_date(tmp_path: Path, since: str | None
     result = run(*args)
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == count
+
+
+def test_usage_errors_are_one_line_too() -> None:
+    assert_clean_failure(run("crawl", "--all", "--recheck-limit", "0"), "--recheck-limit")
+    assert_clean_failure(run("export", "--format", "xls"), "'--format'")
+    assert_clean_failure(run("no-such-command"), "No such command")
+    assert run("runs", "--help").returncode == 0
