@@ -15,8 +15,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from .models import Article, ArticleVersion, Cluster, Site
 
@@ -61,7 +61,14 @@ def iter_rows(engine: Engine, hosts: Sequence[str] = (), since: date | None = No
     if not include_removed:
         stmt = stmt.where(Article.removed_at.is_(None))
     if one_per_cluster:
-        stmt = stmt.where(or_(Article.cluster_id.is_(None), Cluster.origin_article_id == Article.id))
+        keep = [Article.cluster_id.is_(None), Cluster.origin_article_id == Article.id]
+        if not include_removed:  # an origin taken down: its earliest archived live copy stands in
+            other = aliased(Article)
+            origin_gone = exists().where(other.id == Cluster.origin_article_id, other.removed_at.is_not(None))
+            first_live = (select(func.min(other.id)).where(other.cluster_id == Article.cluster_id,
+                                                          other.removed_at.is_(None)).scalar_subquery())
+            keep.append(and_(origin_gone, Article.id == first_live))
+        stmt = stmt.where(or_(*keep))
     version_no, last_article = 0, None
     with Session(engine) as session:
         for row in session.execute(stmt.execution_options(yield_per=1000)):

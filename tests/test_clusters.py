@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from archive.clusters import shingles, similar
@@ -178,6 +178,15 @@ def test_export_columns_one_per_cluster_and_the_clusters_command(tmp_path: Path)
     assert by_id["4"]["cluster_id"] == ""
     one = list(csv.DictReader(io.StringIO(run("export", "--db", db, "--one-per-cluster").stdout)))
     assert sorted(r["native_id"] for r in one) == ["1", "4"]
+    engine = open_engine(db)
+    with Session(engine) as session, session.begin():  # the origin is taken down: a live copy stands in
+        session.execute(update(Article).where(Article.native_id == "1").values(removed_at=T0 + timedelta(days=9)))
+    engine.dispose()
+    one = list(csv.DictReader(io.StringIO(run("export", "--db", db, "--one-per-cluster").stdout)))
+    assert sorted(r["native_id"] for r in one) == ["2", "4"]
+    with_removed = list(csv.DictReader(io.StringIO(run("export", "--db", db, "--one-per-cluster",
+                                                       "--include-removed").stdout)))
+    assert sorted(r["native_id"] for r in with_removed) == ["1", "4"]
     listing = run("clusters", "--db", db)
     assert listing.returncode == 0, listing.stderr
     lines = listing.stdout.splitlines()
