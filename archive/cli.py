@@ -357,3 +357,99 @@ def _show_archive(engine: Engine) -> None:
         when = published.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %Z") if published else "(no date)"
         click.echo(f"  {host:<28} {when:<15} {(title or '')[:70]}")
     engine.dispose()
+
+
+# ---- schedule and status ---------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--config", "config_path", type=str, default=None, metavar="FILE", help="A TOML config file.")
+@click.option("--db", type=str, default=None, help="Archive URL or SQLite path.")
+@click.option("--registry", type=str, default=None, help="A registry CSV replacing the bundled one.")
+@click.option("--site", "sites", multiple=True, metavar="HOST", help="Only these sites (repeatable; default all).")
+@click.option("--exclude", multiple=True, metavar="HOST", help="Leave these sites out (repeatable).")
+@click.option("--incremental-every", default=None, metavar="DURATION", help="e.g. 6h (the default).")
+@click.option("--recheck-every", default=None, metavar="DURATION", help="e.g. 24h (the default).")
+@click.option("--recheck-limit", type=int, default=None, metavar="N", help="Articles per recheck pass (2000).")
+@click.option("--full-every", default=None, metavar="DURATION", help="e.g. 7d (the default).")
+@click.option("--max-parallel", type=int, default=None, metavar="N", help="Crawl processes at once (4).")
+@click.option("--crawl-timeout", default=None, metavar="DURATION", help="Stop a crawl running longer (3h).")
+@click.option("--stop-grace", default=None, metavar="DURATION", help="On SIGTERM, time crawls get to finish (2m).")
+@click.option("--log-dir", default=None, metavar="DIR", help="Where crawl logs go (./kpu-archive-logs).")
+def schedule(config_path: str | None, db: str | None, registry: str | None, sites: Sequence[str],
+             exclude: Sequence[str], incremental_every: str | None, recheck_every: str | None,
+             recheck_limit: int | None, full_every: str | None, max_parallel: int | None,
+             crawl_timeout: str | None, stop_grace: str | None, log_dir: str | None) -> None:
+    """Keep the archive current: staggered incremental crawls, daily rechecks, weekly full crawls.
+
+    Runs until SIGTERM or Ctrl-C.  Settings: defaults, then --config FILE (TOML), then these flags.
+    """
+    from .schedule_config import ConfigError, load_config
+    from .scheduler import SchedulerError, serve
+
+    try:
+        config = load_config(config_path, include=tuple(sites) or None, exclude=tuple(exclude) or None,
+                             registry=registry, incremental_every=incremental_every, recheck_every=recheck_every,
+                             recheck_limit=recheck_limit, full_every=full_every, max_parallel=max_parallel,
+                             crawl_timeout=crawl_timeout, stop_grace=stop_grace, log_dir=log_dir)
+    except ConfigError as exc:
+        fail(str(exc))
+    reg = _registry(config.registry)
+    try:
+        chosen = reg.select([] if "all" in config.include else list(config.include))
+        excluded = {s.host for s in reg.select(list(config.exclude))} if config.exclude else set()
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+    hosts = [s.host for s in chosen if s.host not in excluded]
+    if not hosts:
+        fail("no site left to schedule")
+    db_url = resolve_url(db)
+    _engine(db_url).dispose()
+    if config.registry:
+        from dataclasses import replace
+
+        config = replace(config, registry=str(reg.source))
+    try:
+        serve(config, db_url, hosts, announce=lambda line: click.echo(line, err=True))
+    except SchedulerError as exc:
+        fail(str(exc))
+
+
+@main.command()
+@click.option("--site", "sites", multiple=True, metavar="HOST", help="Only these sites (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document for monitoring.")
+@click.option("--db", type=str, default=None, help="Archive URL or SQLite path.")
+def status(sites: Sequence[str], as_json: bool, db: str | None) -> None:
+    """Per site: last run, last success, articles, newest article, consecutive failures, flags.
+
+    Exits 1 when any site is failing (its last crawl failed, or its listings went empty).
+    """
+    import json
+
+    from crawlers.sites import normalise_host
+
+    from .status import site_statuses
+
+    engine = _engine(db)
+    report = site_statuses(engine, [normalise_host(h) for h in sites] or None)
+    engine.dispose()
+    if sites and not report:
+        fail("none of these sites is in the archive")
+    if as_json:
+        click.echo(json.dumps({"sites": [s.as_json() for s in report],
+                               "failing": [s.host for s in report if s.failing]}, ensure_ascii=False, indent=1))
+    else:
+        def when(value: object) -> str:
+            return value.strftime("%Y-%m-%d %H:%M") if value else "-"  # type: ignore[attr-defined]
+
+        click.echo(f"{'site':<34} {'articles':>8}  {'newest article':<16}  {'last run (UTC)':<16}  {'result':<6}  "
+                   f"{'last success':<16}  {'fails':>5}  flags")
+        for s in report:
+            click.echo(f"{s.host:<34} {s.articles:>8}  {when(s.newest_article):<16}  {when(s.last_run):<16}  "
+                       f"{s.last_run_status or '-':<6}  {when(s.last_success):<16}  {s.consecutive_failures:>5}  "
+                       f"{','.join(s.flags)}")
+        failing = [s.host for s in report if s.failing]
+        click.echo(f"{len(report)} sites, {len(failing)} failing" + (f": {', '.join(failing)}" if failing else ""),
+                   err=True)
+    if any(s.failing for s in report):
+        sys.exit(1)

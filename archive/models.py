@@ -246,3 +246,20 @@ class FrontierEntry(Base):
     done_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class JobRun(Base):
+    """One crawl the scheduler started: its child process, how it ended, where its log is."""
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(300), index=True)  # incremental:{host}, full:{host}, recheck
+    kind: Mapped[str] = mapped_column(String(20))
+    hosts: Mapped[list[Any]] = mapped_column(default=list)
+    started_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running, ok, failed, timeout, stopped
+    exit_code: Mapped[int | None] = mapped_column(Integer)
+    crawl_run_id: Mapped[int | None] = mapped_column(Integer)
+    log_path: Mapped[str | None] = mapped_column(Text)

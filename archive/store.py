@@ -82,6 +82,7 @@ class SiteCounts:
     pages: int = 0
     requests: int = 0
     errors: int = 0
+    listed: int = 0  # article links the listing pages showed: 0 where there were many means a new template
 
     def as_dict(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -158,7 +159,7 @@ class ArchiveWriter:
         if self.run_id is None:
             return
         for host, stats in per_site.items():
-            for what in ("pages", "requests", "errors"):
+            for what in ("pages", "requests", "errors", "listed"):
                 setattr(self.counts[host], what, stats.get(what, 0))
         totals = Counter[str]()
         for c in self.counts.values():

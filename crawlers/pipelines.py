@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from scrapy import Spider
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from archive.db import open_engine
@@ -26,7 +28,9 @@ class ArchivePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
-        return cls(crawler)
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
@@ -34,6 +38,9 @@ class ArchivePipeline:
         self.writer.register_sites(sites)
         run_id = self.writer.start_run([s.host for s in sites], mode=getattr(spider, "mode", "incremental"))
         self.crawler.stats.set_value("kpu/run_id", run_id)
+        run_id_file = os.environ.get("KPU_RUN_ID_FILE")  # the scheduler's way to know which run a child made
+        if run_id_file:
+            Path(run_id_file).write_text(str(run_id), encoding="utf-8")
         spider.archive_writer = self.writer  # type: ignore[union-attr]
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
@@ -48,8 +55,13 @@ class ArchivePipeline:
         return item
 
     def close_spider(self, spider: Spider | None = None) -> None:
+        """Store what is still batched; the run row is closed on ``spider_closed``, which knows why."""
+        self.writer.flush()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        # Scrapy calls pipelines' close_spider before it records finish_reason, so the reason (finished,
+        # shutdown on SIGTERM, closespider_timeout, ...) comes from this signal instead
         stats = self.crawler.stats
-        reason = stats.get_value("finish_reason") or "finished"
         per_site: dict[str, dict[str, int]] = {}
         for key, value in stats.get_stats().items():
             if key.startswith("kpu/site/"):

@@ -155,6 +155,7 @@ class KpuSpider(scrapy.Spider):
         canonical = {u: article_ref(u).canonical_url for u in listing.article_urls}  # type: ignore[union-attr]
         titles = {canonical[u]: t for u, t in listing.titles.items()}
         all_links = list(dict.fromkeys(canonical.values()))
+        self._count(site, "listed", len(new_items))
         to_fetch = all_links
         if self.mode == "incremental":
             known = known_titles(self.engine, site.host, all_links)  # one query per listing page
@@ -272,5 +273,5 @@ class KpuSpider(scrapy.Spider):
         if host is not None:
             self.crawler.stats.inc_value(f"kpu/site/{host}/requests")
 
-    def _count(self, site: Site, what: str) -> None:
-        self.crawler.stats.inc_value(f"kpu/site/{site.host}/{what}")
+    def _count(self, site: Site, what: str, count: int = 1) -> None:
+        self.crawler.stats.inc_value(f"kpu/site/{site.host}/{what}", count)

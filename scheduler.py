@@ -1,0 +1,9 @@
+"""Keep the archive current in the background: ``python scheduler.py [options]``.
+
+The same as ``kpu-archive schedule``; the code lives in ``archive/scheduler.py``.
+"""
+
+from archive.cli import main
+
+if __name__ == "__main__":
+    main(["schedule", *__import__("sys").argv[1:]])
