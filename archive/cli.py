@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from crawlers.sites import LEVELS, Registry, RegistryError, load_registry
 
 from .db import ArchiveUnavailable, open_engine, resolve_url
+from .filters import Filters
 from .models import Article, CrawlRun, Site
 
 USAGE_ERROR = 2
@@ -168,55 +169,145 @@ def print_summary(engine: Engine, run_id: int | None) -> None:
 # ---- export ----------------------------------------------------------------------------------
 
 
-@main.command()
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="File to write (default: stdout).")
-@click.option("--site", "sites", multiple=True, metavar="HOST", help="Only these sites (repeatable).")
-@click.option("--since", default=None, metavar="DATE",
-              help="Published on or after DATE (YYYY-MM-DD, site's local date).")
-@click.option("--until", default=None, metavar="DATE", help="Published on or before DATE.")
-@click.option("--include-removed", is_flag=True,
-              help="Also export removed articles, with removed_at and removal_reason columns.")
-@click.option("--include-versions", is_flag=True,
-              help="One row per version (oldest first), with version, version_fetched_at, version_content_sha256.")
-@click.option("--one-per-cluster", is_flag=True,
-              help="Only each syndication cluster's probable origin (and articles without copies).")
-@click.option("--db", type=str, default=None, help="Archive URL or SQLite path.")
-def export(fmt: str, out: str | None, sites: Sequence[str], since: str | None, until: str | None,
-           include_removed: bool, include_versions: bool, one_per_cluster: bool, db: str | None) -> None:
-    """Export one row per article as CSV (UTF-8, RFC 4180) or JSONL.
+def filter_options(func: Any) -> Any:
+    """The filters search and export share."""
+    options = [
+        click.option("--site", "sites", multiple=True, metavar="HOST", help="Only these sites (repeatable)."),
+        click.option("--province", "provinces", multiple=True, metavar="NAME",
+                     help="Only sites of this province, e.g. 'Papua' (repeatable)."),
+        click.option("--level", "levels", multiple=True, type=click.Choice(LEVELS), help="provinsi, kabupaten, kota."),
+        click.option("--category", "categories", multiple=True, metavar="LABEL",
+                     help="Only this category label, e.g. 'Berita Terkini' (repeatable)."),
+        click.option("--since", default=None, metavar="DATE", help="Published on or after DATE (YYYY-MM-DD, "
+                     "the site's local date)."),
+        click.option("--until", default=None, metavar="DATE", help="Published on or before DATE."),
+        click.option("--one-per-cluster", is_flag=True,
+                     help="Only each syndication cluster's probable origin (and articles without copies)."),
+        click.option("--db", type=str, default=None, help="Archive URL or SQLite path."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
-    Removed articles are left out unless --include-removed is given.
-    """
+
+def _filters(engine: Engine, sites: Sequence[str], provinces: Sequence[str], levels: Sequence[str],
+             categories: Sequence[str], since: str | None, until: str | None, query: str | None,
+             one_per_cluster: bool, include_removed: bool = False) -> Filters:
+    """Check the filters against the archive (unknown site or province: a clear error) and build them."""
     from crawlers.sites import normalise_host
 
-    from .export import export_columns, iter_rows, write_csv, write_jsonl
+    from .search import QueryError, parse_query
 
     since_d, until_d = _date(since, "--since"), _date(until, "--until")
     if since_d and until_d and since_d > until_d:
         fail("--since is after --until")
-    engine = _engine(db)
-    hosts = [normalise_host(h) for h in sites]
+    hosts = tuple(normalise_host(h) for h in sites)
     with Session(engine) as session:
         known = set(session.scalars(select(Site.host).where(Site.host.in_(hosts)))) if hosts else set()
+        known_provinces = {p.lower() for p in session.scalars(select(Site.province).distinct())}
     missing = [h for h in hosts if h not in known]
     if missing:
         fail(f"unknown site {missing[0]!r}: not in this archive")
-    writer = write_csv if fmt == "csv" else write_jsonl
-    columns = export_columns(include_removed, include_versions)
-    rows = iter_rows(engine, hosts, since_d, until_d, include_removed=include_removed,
-                     include_versions=include_versions, one_per_cluster=one_per_cluster)
+    for province in provinces:
+        if province.lower() not in known_provinces:
+            fail(f"no site of province {province!r} in this archive")
+    if query is not None:
+        try:
+            parse_query(query)
+        except QueryError as exc:
+            fail(f"bad search query: {exc}")
+    return Filters(hosts=hosts, provinces=tuple(provinces), levels=tuple(levels), categories=tuple(categories),
+                   since=since_d, until=until_d, query=query, one_per_cluster=one_per_cluster,
+                   include_removed=include_removed)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), default="csv", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="File to write, with FILE.manifest.json beside it (default: stdout, no manifest).")
+@click.option("--excel", is_flag=True, help="CSV for Excel: a UTF-8 BOM (and CRLF line ends, as always).")
+@click.option("--query", default=None, metavar="QUERY", help='Only articles matching a search, e.g. "pleno DPT".')
+@click.option("--include-removed", is_flag=True,
+              help="Also export removed articles, with removed_at and removal_reason columns.")
+@click.option("--include-versions", is_flag=True,
+              help="One row per version (oldest first), with version, version_fetched_at, version_content_sha256.")
+@filter_options
+def export(fmt: str, out: str | None, excel: bool, query: str | None, include_removed: bool,
+           include_versions: bool, sites: Sequence[str], provinces: Sequence[str], levels: Sequence[str],
+           categories: Sequence[str], since: str | None, until: str | None, one_per_cluster: bool,
+           db: str | None) -> None:
+    """Export one row per article as CSV (UTF-8, RFC 4180), JSONL or Parquet.
+
+    Removed articles are left out unless --include-removed is given.  With --out, a manifest
+    (filters, snapshot time, software version, row count, SHA-256) is written beside the file.
+    """
+    from .export import export_columns, iter_rows, write_csv, write_export, write_jsonl
+
+    if excel and fmt != "csv":
+        fail("--excel applies to --format csv")
+    if fmt == "parquet" and not out:
+        fail("Parquet is binary: name a file with --out")
+    engine = _engine(db)
+    filters = _filters(engine, sites, provinces, levels, categories, since, until, query, one_per_cluster,
+                       include_removed)
     if out:
-        target = Path(out)
-        partial = target.with_name(target.name + ".part")
-        with partial.open("w", encoding="utf-8", newline="") as handle:
-            count = writer(rows, handle, columns)
-        partial.replace(target)  # never leave a half-written export under the real name
-        click.echo(f"wrote {count} rows to {target}", err=True)
+        manifest = write_export(engine, Path(out), fmt, filters, include_versions=include_versions, excel=excel)
+        click.echo(f"wrote {manifest['rows']} rows to {out} (manifest: {out}.manifest.json)", err=True)
     else:
-        writer(rows, click.get_text_stream("stdout"), columns)
+        stream = click.get_text_stream("stdout", encoding="utf-8-sig" if excel else "utf-8")
+        columns = export_columns(include_removed, include_versions)
+        rows = iter_rows(engine, filters, include_versions=include_versions)
+        (write_csv if fmt == "csv" else write_jsonl)(rows, stream, columns)
     engine.dispose()
+
+
+@main.command()
+@click.argument("query")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True)
+@filter_options
+def search(query: str, limit: int, fmt: str, sites: Sequence[str], provinces: Sequence[str],
+           levels: Sequence[str], categories: Sequence[str], since: str | None, until: str | None,
+           one_per_cluster: bool, db: str | None) -> None:
+    """Full-text search: words, "phrases", OR, -exclusion, prefix*.  Best matches first.
+
+    Example: kpu-archive search '"rekapitulasi DPT" OR pleno -pilkada' --province Papua --since 2024-01-01
+    """
+    import json
+
+    from .query import search as run_search
+
+    engine = _engine(db)
+    filters = _filters(engine, sites, provinces, levels, categories, since, until, query, one_per_cluster)
+    hits = run_search(engine, filters, limit=limit)
+    engine.dispose()
+    if fmt == "jsonl":
+        for hit in hits:
+            click.echo(json.dumps(hit, ensure_ascii=False))
+    elif fmt == "csv":
+        from .export import write_csv
+
+        write_csv(iter(hits), click.get_text_stream("stdout"), list(hits[0]) if hits else ["date", "site", "title"])
+    else:
+        _search_table(hits)
+    if not hits:
+        click.echo("no matches", err=True)
+
+
+def _search_table(hits: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(expand=True)
+    for name, ratio in (("date", 1), ("site", 2), ("title", 3), ("snippet", 5)):
+        table.add_column(name, ratio=ratio, overflow="fold")
+    for hit in hits:
+        snippet = Text()
+        for i, part in enumerate((hit["snippet"] or "").split("**")):  # the matches sit between ** marks
+            snippet.append(part, style="bold yellow" if i % 2 else None)
+        table.add_row((hit["published_at"] or "")[:10], hit["site"], hit["title"] or "", snippet)
+    Console().print(table)
 
 
 # ---- history, runs, clusters ----------------------------------------------------------------
@@ -453,3 +544,34 @@ def status(sites: Sequence[str], as_json: bool, db: str | None) -> None:
                    err=True)
     if any(s.failing for s in report):
         sys.exit(1)
+
+
+# ---- serve -------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--db", type=str, default=None, help="Archive (SQLite) path.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+def serve(db: str | None, host: str, port: int) -> None:
+    """Browse the archive in Datasette, read-only: search, facets, canned queries."""
+    import json
+
+    from .browse import metadata
+
+    db_url = resolve_url(db)
+    if not db_url.startswith("sqlite:///"):
+        fail("Datasette reads SQLite files only and this archive is on PostgreSQL; export it "
+             "(kpu-archive export --format parquet --out …) or browse it with a PostgreSQL tool")
+    path = Path(db_url.removeprefix("sqlite:///"))
+    if not path.exists():
+        fail(f"no archive at {path}")
+    _engine(db_url).dispose()  # brings the schema (search index, posts view) up to date
+    folder = Path(tempfile.mkdtemp(prefix="kpu-archive-serve-"))
+    meta = folder / "metadata.json"
+    meta.write_text(json.dumps(metadata(path.stem), ensure_ascii=False, indent=1), encoding="utf-8")
+    from datasette.cli import cli as datasette
+
+    click.echo(f"serving {path} read-only at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    datasette.main(args=["serve", str(path), "--metadata", str(meta), "--host", host, "--port", str(port),
+                         "--setting", "default_page_size", "50"], prog_name="kpu-archive serve")

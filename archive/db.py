@@ -9,6 +9,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from . import browse as _browse  # noqa: F401  (registers the posts view on the articles table)
+from . import search as _search  # noqa: F401  (registers the full-text DDL on the articles table)
 from .models import Base
 
 DEFAULT_DB_FILE = "kpu-archive.db"
@@ -91,6 +93,22 @@ def migrate(conn: Connection) -> None:
     if current is None:
         command.stamp(config, BASELINE_REVISION)
     command.upgrade(config, "head")
+
+
+def outside_models(name: str | None) -> bool:
+    """Objects the archive keeps that are not models: the full-text index, the scheduler's job store."""
+    return bool(name) and (name.startswith("articles_fts") or name in ("search_vector", "ix_articles_search_vector",
+                                                                       "scheduler_jobs"))
+
+
+def schema_diff(conn: Connection) -> list[object]:
+    """Differences between the database and the models (Alembic's autogenerate), for checks and tests."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    context = MigrationContext.configure(conn, opts={
+        "include_object": lambda obj, name, kind, reflected, other: not outside_models(name)})
+    return list(compare_metadata(context, Base.metadata))
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:

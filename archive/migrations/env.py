@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
+from archive.db import outside_models
 from archive.models import Base
 
 connection = context.config.attributes["connection"]
-context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,
+                  include_object=lambda obj, name, kind, reflected, other: not outside_models(name))
 with context.begin_transaction():
     context.run_migrations()

@@ -44,6 +44,7 @@ class SampleWorld:
     to_home: set[tuple[str, str]] = field(default_factory=set)  # (host, path): 302 to the home page
     requests: list[tuple[str, str, int]] = field(default_factory=list)
     on_request: Callable[[str, str], None] | None = None  # called with (host, path) before answering
+    down: set[str] = field(default_factory=set)  # hosts that drop every connection unanswered
     _failed: set[tuple[str, str]] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -114,6 +115,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         if self.world.on_request is not None:
             self.world.on_request(self.site.host, self.path)
+        if self.site.host in self.world.down:
+            self.close_connection = True  # no answer at all, as from a server that is down
+            return
         status, headers, body = self.world.respond(self.site, self.path)
         with self.world._lock:
             self.world.requests.append((self.site.host, self.path, status))

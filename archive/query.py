@@ -1,0 +1,60 @@
+"""Ranked full-text search with the shared filters, and a snippet of each match."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
+
+from .filters import Filters, apply, match_ids
+from .models import Article, Cluster, Site
+from .search import FTS_TABLE, parse_query, to_fts5, to_tsquery
+
+SNIPPET_WORDS = 24
+
+
+def search(engine: Engine, filters: Filters, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
+    """The best ``limit`` matches of ``filters.query`` (required), best first, each with a snippet
+    whose matching words are marked ``**like this**``."""
+    if not filters.query:
+        raise ValueError("search needs a query")
+    dialect = engine.dialect.name
+    hits = match_ids(dialect, filters.query)
+    stmt = (select(Article.id, Article.url, Article.native_id, Article.title, Article.category, Article.published_at,
+                   Article.cluster_id, Site.host, Site.name, Site.timezone, Site.province, hits.c.rank)
+            .join(hits, hits.c.id == Article.id).join(Site, Site.id == Article.site_id)
+            .outerjoin(Cluster, Cluster.id == Article.cluster_id))
+    stmt = apply(stmt, filters, dialect).order_by(hits.c.rank, Article.id).limit(limit).offset(offset)
+    with Session(engine) as session:
+        rows = session.execute(stmt).all()
+        snippets = _snippets(session, dialect, filters.query, [r.id for r in rows])
+    out = []
+    for r in rows:
+        published = r.published_at.astimezone(ZoneInfo(r.timezone)) if r.published_at else None
+        out.append({"published_at": published.isoformat() if published else None, "site": r.host,
+                    "site_name": r.name, "province": r.province, "title": r.title, "category": r.category,
+                    "url": r.url, "archive_id": f"{r.host}/{r.native_id}", "cluster_id": r.cluster_id,
+                    "rank": round(float(r.rank), 4), "snippet": snippets.get(r.id, "")})
+    return out
+
+
+def _snippets(session: Session, dialect: str, query: str, ids: list[int]) -> dict[int, str]:
+    """Snippets for the page of results only (ts_headline and snippet() cost per document)."""
+    if not ids:
+        return {}
+    groups = parse_query(query)
+    if dialect == "sqlite":
+        rows = session.execute(text(
+            f"SELECT rowid, snippet({FTS_TABLE}, 1, '**', '**', '…', {SNIPPET_WORDS}) FROM {FTS_TABLE} "
+            f"WHERE {FTS_TABLE} MATCH :q AND rowid IN ({','.join(str(int(i)) for i in ids)})"),
+            {"q": to_fts5(groups)})
+        return {rowid: snippet for rowid, snippet in rows}
+    tsquery = func.to_tsquery("simple", to_tsquery(groups))
+    headline = func.ts_headline("simple", Article.body_text, tsquery,
+                                f"StartSel=**, StopSel=**, MaxWords={SNIPPET_WORDS}, MinWords=10, "
+                                "MaxFragments=2, FragmentDelimiter=\" … \"")
+    rows = session.execute(select(Article.id, headline).where(Article.id.in_(ids)))
+    return {article_id: snippet for article_id, snippet in rows}
+

@@ -1,0 +1,170 @@
+"""Exports that open cleanly in Excel, pandas and pyarrow, with a manifest a paper can cite; Datasette."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from test_search import build
+
+from archive import Archive
+from archive.browse import metadata
+from archive.db import open_engine
+from archive.models import Article
+
+EVIL_TITLE = '=HYPERLINK("http://example.invalid","klik")'
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "arsip.db"
+    build(f"sqlite:///{path}")
+    engine = open_engine(str(path))
+    with Session(engine) as session, session.begin():
+        session.execute(update(Article).where(Article.native_id == "7817").values(title=EVIL_TITLE))
+        session.execute(update(Article).where(Article.native_id == "934").values(body_text="+62 811 0000 dan -1"))
+    engine.dispose()
+    return path
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KPU_ARCHIVE_DB": ""}
+    return subprocess.run([sys.executable, "-m", "archive", *args], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def manifest_of(path: Path) -> dict:
+    manifest = json.loads(path.with_name(path.name + ".manifest.json").read_text(encoding="utf-8"))
+    assert manifest["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert manifest["bytes"] == path.stat().st_size
+    assert manifest["software"].startswith("kpu-archive ") and manifest["archive_snapshot"]
+    return manifest
+
+
+def test_csv_round_trip_citations_and_manifest(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "berita.csv"
+    result = cli("export", "--db", str(db), "--out", str(out), "--province", "Papua Pegunungan")
+    assert result.returncode == 0, result.stderr
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    with Archive(str(db)) as archive:
+        expected = list(archive.articles(provinces=["Papua Pegunungan"]))
+    assert [r["archive_id"] for r in rows] == [e["archive_id"] for e in expected] and len(rows) == 4
+    tolikara = next(r for r in rows if r["native_id"] == "7817")
+    assert tolikara["archive_id"] == "kab-tolikara.kpu.go.id/7817"
+    assert tolikara["citation"].startswith('KPU Kabupaten Tolikara. "') and tolikara["url"] in tolikara["citation"]
+    assert "(accessed 2026-01-01)." in tolikara["citation"]
+    manifest = manifest_of(out)
+    assert manifest["rows"] == 4 and manifest["filters"]["provinces"] == ["Papua Pegunungan"]
+    assert manifest["format"] == "csv" and manifest["columns"][0] == "archive_id"
+
+
+def test_formula_injection_is_neutralised(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "a.csv"
+    assert cli("export", "--db", str(db), "--out", str(out)).returncode == 0
+    rows = {r["native_id"]: r for r in csv.DictReader(out.open(encoding="utf-8", newline=""))}
+    assert rows["7817"]["title"] == "'" + EVIL_TITLE and rows["934"]["body_text"].startswith("'+62")
+    for row in rows.values():
+        for value in row.values():
+            assert not value.startswith(("=", "+", "-", "@")), value
+    parquet = tmp_path / "a.parquet"
+    assert cli("export", "--db", str(db), "--format", "parquet", "--out", str(parquet)).returncode == 0
+    table = pq.read_table(parquet).to_pylist()
+    assert next(r for r in table if r["native_id"] == "7817")["title"] == "'" + EVIL_TITLE
+    jsonl = [json.loads(line) for line in cli("export", "--db", str(db), "--format", "jsonl").stdout.splitlines()]
+    assert next(r for r in jsonl if r["native_id"] == "7817")["title"] == EVIL_TITLE  # JSON keeps values as they are
+
+
+def test_excel_variant_has_a_bom_and_crlf(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "excel.csv"
+    assert cli("export", "--db", str(db), "--out", str(out), "--excel").returncode == 0
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfarchive_id,") and b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")[:200]
+    text = raw.decode("utf-8-sig")
+    assert "Sumpah Pemuda" in text
+    assert manifest_of(out)["format"] == "csv+excel"
+    plain = (tmp_path / "plain.csv")
+    assert cli("export", "--db", str(db), "--out", str(plain)).returncode == 0
+    assert not plain.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_parquet_round_trip(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "berita.parquet"
+    result = cli("export", "--db", str(db), "--format", "parquet", "--out", str(out), "--query", "sumpah pemuda")
+    assert result.returncode == 0, result.stderr
+    table = pq.read_table(out)
+    assert str(table.schema.field("is_origin").type) == "bool" and str(table.schema.field("view_count").type) == "int64"
+    rows = table.to_pylist()
+    with Archive(str(db)) as archive:
+        expected = {r["archive_id"]: r for r in archive.articles(query="sumpah pemuda")}
+    assert {r["archive_id"] for r in rows} == set(expected) and len(rows) >= 3
+    for row in rows:
+        assert row["title"] == expected[row["archive_id"]]["title"]
+        assert json.loads(row["images"]) == expected[row["archive_id"]]["images"]
+    manifest = manifest_of(out)
+    assert manifest["rows"] == len(rows) and manifest["filters"]["query"] == "sumpah pemuda"
+
+
+def test_export_refuses_what_it_cannot_do(db: Path) -> None:
+    for args, phrase in ((("--format", "parquet"), "--out"), (("--format", "jsonl", "--excel"), "--excel"),
+                         (("--query", "-only"), "bad search query")):
+        result = cli("export", "--db", str(db), *args)
+        assert result.returncode == 2 and result.stderr.count("\n") == 1 and phrase in result.stderr, result.stderr
+
+
+def test_stdout_export_streams_without_a_manifest(db: Path) -> None:
+    result = cli("export", "--db", str(db), "--format", "csv", "--level", "kota")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows and {r["level"] for r in rows} == {"kota"}
+
+
+def test_datasette_serves_search_facets_and_canned_queries(db: Path) -> None:
+    from datasette.app import Datasette
+
+    engine = open_engine(str(db))
+    with Session(engine) as session, session.begin():
+        session.execute(update(Article).where(Article.native_id == "934").values(removed_at=datetime(2026, 2, 1, tzinfo=UTC)))
+    engine.dispose()
+    name = db.stem
+    ds = Datasette([str(db)], metadata=metadata(name))
+
+    async def get(path: str) -> dict:
+        response = await ds.client.get(path)
+        assert response.status_code == 200, (path, response.text[:300])
+        return response.json()
+
+    async def scenario() -> None:
+        found = await get(f"/{name}/posts.json?_search=sumpah&_facet=province&_facet=year&_shape=objects")
+        assert found["rows"] and all("umpah" in (r["title"] + r["body_text"]) for r in found["rows"])
+        provinces = {f["value"] for f in found["facet_results"]["province"]["results"]}
+        assert {"Kalimantan Barat", "Jawa Timur"} <= provinces
+        years = {f["value"] for f in found["facet_results"]["year"]["results"]}
+        assert 2025 in years
+        page = await ds.client.get(f"/{name}/posts?_search=pleno")
+        assert page.status_code == 200 and "search" in page.text.lower()
+        removed = await get(f"/{name}/recently_removed.json?_shape=objects")
+        assert [r["site"] for r in removed["rows"]] == ["papuapegunungan.kpu.go.id"]
+        monthly = await get(f"/{name}/posts_per_site_per_month.json?_shape=objects")
+        assert monthly["rows"] and {"site", "month", "posts"} <= set(monthly["rows"][0])
+        silent = await get(f"/{name}/silent_sites.json?_shape=objects&days=1")
+        assert silent["rows"]  # every sample post is older than a day
+        assert (await get(f"/{name}/largest_clusters.json?_shape=objects"))["rows"] == []
+
+    asyncio.run(scenario())
+
+
+def test_serve_refuses_postgresql_plainly() -> None:
+    result = cli("serve", "--db", "postgresql://postgres@127.0.0.1/kpu")
+    assert result.returncode == 2 and "Datasette reads SQLite files only" in result.stderr

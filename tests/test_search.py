@@ -1,0 +1,183 @@
+"""Full-text search on SQLite (FTS5) and PostgreSQL (tsvector): syntax, ranking, every filter."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from archive import Archive
+from archive.db import open_engine
+from archive.filters import Filters
+from archive.models import Article
+from archive.query import search
+from archive.search import QueryError, parse_query, to_fts5, to_tsquery
+from archive.store import ArchiveWriter
+from crawlers.sample.pages import expected_body_text
+from crawlers.sample.releases import Doc, record
+from crawlers.sample.server import load_articles
+from crawlers.sites import load_registry
+
+WIT = timedelta(hours=9)
+
+
+def build(db_url: str) -> None:
+    """The 11 real sample articles, plus a Papuan post just after midnight WIT and a copied release."""
+    registry = load_registry()
+    docs = []
+    for a in load_articles():
+        published = datetime.fromisoformat(a.expected["published_at"]) if a.expected.get("published_at") else None
+        docs.append((Doc(a.host, a.native_id, a.title, expected_body_text(a, "a"), published, ""), a.category))
+    midnight = datetime(2025, 10, 28, 0, 30, tzinfo=UTC) - WIT  # 28 Oct 00:30 in Jayapura, 27 Oct in UTC
+    docs.append((Doc("kab-jayawijaya.kpu.go.id", "7999", "Rapat Pleno Rekapitulasi Daftar Pemilih",
+                     "Wamena - KPU Jayawijaya menggelar rapat pleno rekapitulasi daftar pemilih berkelanjutan.",
+                     midnight, ""), "104"))
+    writer = ArchiveWriter(open_engine(db_url))
+    writer.register_sites([registry.get(h) for h in sorted({d.host for d, _ in docs})])
+    for doc, category in docs:
+        rec = record(doc, datetime(2026, 1, 1, tzinfo=UTC))
+        rec["published_at"] = doc.published
+        rec["category"] = {"11": "Pengumuman", "135": "Opini"}.get(category, "Berita Terkini")
+        writer.add_article(rec)
+    writer.flush()
+    writer.engine.dispose()
+
+
+@pytest.fixture
+def archive_url(db_url: str) -> str:
+    build(db_url)
+    return db_url
+
+
+def hosts(hits: list[dict]) -> list[str]:
+    return [h["site"].split(".")[0] for h in hits]
+
+
+def run(engine, query: str, **kwargs) -> list[dict]:  # type: ignore[no-untyped-def]
+    return search(engine, Filters(query=query, **kwargs), limit=50)
+
+
+def test_syntax_words_phrases_or_exclusion_prefix(archive_url: str) -> None:
+    engine = open_engine(archive_url)
+    sumpah = set(hosts(run(engine, "sumpah pemuda")))
+    assert {"kota-singkawang", "kab-pacitan", "kota-surabaya"} <= sumpah
+    phrase = hosts(run(engine, '"peringatan hari sumpah pemuda"'))
+    assert phrase and set(phrase) <= sumpah
+    assert set(hosts(run(engine, "tolikara OR jayawijaya"))) >= {"kab-tolikara", "kab-jayawijaya"}
+    assert "kota-surabaya" not in hosts(run(engine, "sumpah pemuda -surabaya"))
+    assert "kota-surabaya" not in hosts(run(engine, 'sumpah pemuda -"kota surabaya"'))
+    prefix = hosts(run(engine, "rekapitul*"))
+    assert "kab-jayawijaya" in prefix and hosts(run(engine, "rekapitul")) == []
+    engine.dispose()
+
+
+def test_ranking_puts_title_matches_first_and_marks_snippets(archive_url: str) -> None:
+    engine = open_engine(archive_url)
+    hits = run(engine, "tolikara")
+    assert hits[0]["site"] == "kab-tolikara.kpu.go.id" and "Tolikara" in hits[0]["title"]
+    assert "**" in hits[0]["snippet"] and "tolikara" in hits[0]["snippet"].lower()
+    assert [h["rank"] for h in hits] == sorted(h["rank"] for h in hits)
+    engine.dispose()
+
+
+def test_every_filter(archive_url: str) -> None:
+    engine = open_engine(archive_url)
+    papua = run(engine, "pemilih", provinces=("Papua Pegunungan",))
+    assert papua and {h["province"] for h in papua} == {"Papua Pegunungan"}
+    assert set(hosts(run(engine, "pemilih", hosts=("kab-tolikara.kpu.go.id",)))) == {"kab-tolikara"}
+    assert {h["site"] for h in run(engine, "kpu", levels=("provinsi",))} <= {
+        "lampung.kpu.go.id", "bali.kpu.go.id", "papuapegunungan.kpu.go.id"}
+    assert hosts(run(engine, "pemilu", categories=("opini",))) == ["kab-tangerang"]
+    # 28 Oct 00:30 in Jayapura is 27 Oct in UTC: the site's own date counts
+    on_28 = run(engine, "rekapitulasi", since=date(2025, 10, 28), until=date(2025, 10, 28))
+    assert [h["archive_id"] for h in on_28] == ["kab-jayawijaya.kpu.go.id/7999"]
+    assert run(engine, "rekapitulasi", since=date(2025, 10, 29), hosts=("kab-jayawijaya.kpu.go.id",)) == []
+    with Session(engine) as session, session.begin():
+        session.execute(update(Article).where(Article.native_id == "7999").values(removed_at=datetime.now(UTC)))
+    assert "kab-jayawijaya.kpu.go.id/7999" not in [h["archive_id"] for h in run(engine, "rekapitulasi")]
+    engine.dispose()
+
+
+def test_edits_are_reindexed(archive_url: str) -> None:
+    engine = open_engine(archive_url)
+    with Session(engine) as session, session.begin():
+        session.execute(update(Article).where(Article.native_id == "7817").values(
+            title="Judul Baru Zamrud", body_text="Isi yang diubah tentang zamrud."))
+    assert hosts(run(engine, "zamrud")) == ["kab-tolikara"]
+    assert "kab-tolikara" not in hosts(run(engine, "memutahirkan"))
+    engine.dispose()
+
+
+def test_diacritics_are_ignored_on_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    build(url)
+    engine = open_engine(url)
+    assert hosts(run(engine, "tólikara"))[:1] == ["kab-tolikara"]
+    engine.dispose()
+
+
+@pytest.mark.parametrize("bad, phrase", [
+    ("", "empty"), ('"rekapitulasi dpt', "not closed"), ("OR pleno", "OR needs"), ("pleno OR", "OR needs"),
+    ("-pilkada", "at least one word"), ("pleno OR -dpt", "cannot be part of an OR"), ("***", "no letters"),
+    ("a-b*c*", "single word"),
+])
+def test_malformed_queries_are_refused_clearly(bad: str, phrase: str) -> None:
+    with pytest.raises(QueryError, match=phrase):
+        parse_query(bad)
+
+
+def test_query_text_never_reaches_the_engine_as_syntax() -> None:
+    groups = parse_query('NEAR(a b) "x" OR y* -z col:value')
+    assert to_fts5(groups) == '("near a") AND ("b") AND ("x" OR "y"*) AND ("col value") NOT "z"'
+    assert to_tsquery(groups) == "(('near' <-> 'a')) & ('b') & ('x' | 'y':*) & (!'z') & (('col' <-> 'value'))"
+    assert to_tsquery(parse_query("o'brien")) == "(('o' <-> 'brien'))"
+
+
+def test_python_api(archive_url: str) -> None:
+    with Archive(archive_url) as archive:
+        hits = list(archive.search("sumpah pemuda", provinces=["Jawa Timur"], since="2025-01-01"))
+        assert hits and {h["province"] for h in hits} == {"Jawa Timur"}
+        rows = list(archive.articles(query="pemuda", levels=["kota"]))
+        assert rows and all(r["level"] == "kota" for r in rows) and "citation" in rows[0]
+        everything = list(archive.articles())
+        assert len(everything) == 12 and isinstance(everything[0], dict)
+        try:
+            import pandas  # noqa: F401
+        except ImportError:
+            with pytest.raises(ImportError, match="pip install pandas"):
+                archive.to_pandas()
+        else:
+            assert len(archive.to_pandas(levels=["kota"])) == len(list(archive.articles(levels=["kota"])))
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KPU_ARCHIVE_DB": "", "COLUMNS": "160"}
+    return subprocess.run([sys.executable, "-m", "archive", *args], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def test_search_command(tmp_path: Path) -> None:
+    db = str(tmp_path / "a.db")
+    build(f"sqlite:///{db}")
+    table = cli("search", "sumpah pemuda", "--db", db, "--limit", "2")
+    assert table.returncode == 0, table.stderr
+    assert "date" in table.stdout and "snippet" in table.stdout and "kpu.go.id" in table.stdout
+    lines = cli("search", "sumpah pemuda", "--db", db, "--format", "jsonl", "--province", "jawa timur").stdout
+    hits = [json.loads(line) for line in lines.splitlines()]
+    assert hits and {h["province"] for h in hits} == {"Jawa Timur"}
+    csv_out = cli("search", "tolikara", "--db", db, "--format", "csv")
+    assert csv_out.stdout.startswith("published_at,site,") and "kab-tolikara" in csv_out.stdout
+    for args, phrase in ((("search", '"unclosed', "--db", db), "bad search query"),
+                         (("search", "x", "--province", "Atlantis", "--db", db), "no site of province"),
+                         (("search", "x", "--since", "2025-02-30", "--db", db), "not a date")):
+        bad = cli(*args)
+        assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and phrase in bad.stderr, bad.stderr
+    none = cli("search", "zzzzqqq", "--db", db)
+    assert none.returncode == 0 and "no matches" in none.stderr
