@@ -300,7 +300,8 @@ def _search_table(hits: list[dict[str, Any]]) -> None:
     from rich.text import Text
 
     table = Table(expand=True)
-    for name, ratio in (("date", 1), ("site", 2), ("title", 3), ("snippet", 5)):
+    table.add_column("date", no_wrap=True, min_width=10)
+    for name, ratio in (("site", 2), ("title", 3), ("snippet", 5)):
         table.add_column(name, ratio=ratio, overflow="fold")
     for hit in hits:
         snippet = Text()

@@ -40,18 +40,27 @@ class Filters:
                 "one_per_cluster": self.one_per_cluster, "include_removed": self.include_removed}
 
 
-def match_ids(dialect: str, query: str) -> Any:
-    """A subquery of (id, rank) for the articles matching ``query``; lower rank is better."""
+def match_ids(dialect: str, query: str, cap: int | None = None) -> Any:
+    """A subquery of (id, rank) for the articles matching ``query``; lower rank is better.
+
+    ``cap`` keeps only the best ``cap`` matches, ranked inside the index alone (no join): for a
+    word in most posts that is several times faster than ranking after the join."""
     groups = parse_query(query)
     if dialect == "sqlite":
-        return (text(f"SELECT rowid AS id, bm25({FTS_TABLE}, 10.0, 1.0) AS rank FROM {FTS_TABLE} "
-                     f"WHERE {FTS_TABLE} MATCH :fts_query")
-                .bindparams(fts_query=to_fts5(groups))
-                .columns(id=Article.id.type, rank=Article.view_count.type).subquery("hits"))
+        sql = (f"SELECT rowid AS id, bm25({FTS_TABLE}, 10.0, 1.0) AS rank FROM {FTS_TABLE} "
+               f"WHERE {FTS_TABLE} MATCH :fts_query")
+        params: dict[str, Any] = {"fts_query": to_fts5(groups)}
+        if cap:
+            sql += " ORDER BY rank LIMIT :cap"
+            params["cap"] = cap
+        return text(sql).bindparams(**params).columns(id=Article.id.type, rank=Article.view_count.type).subquery("hits")
     vector = literal_column("articles.search_vector")
     tsquery = func.to_tsquery("simple", to_tsquery(groups))
-    return (select(Article.id.label("id"), (-func.ts_rank_cd(vector, tsquery)).label("rank"))
-            .where(vector.op("@@")(tsquery)).subquery("hits"))
+    rank = (-func.ts_rank_cd(vector, tsquery)).label("rank")
+    stmt = select(Article.id.label("id"), rank).where(vector.op("@@")(tsquery))
+    if cap:
+        stmt = stmt.order_by(rank).limit(cap)
+    return stmt.subquery("hits")
 
 
 def apply(stmt: Select[Any], filters: Filters, dialect: str) -> Select[Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from .filters import Filters, apply, match_ids
@@ -13,6 +13,8 @@ from .models import Article, Cluster, Site
 from .search import FTS_TABLE, parse_query, to_fts5, to_tsquery
 
 SNIPPET_WORDS = 24
+CANDIDATES_PER_RESULT = 25  # matches ranked in the index per result wanted, before filters
+MIN_CANDIDATES = 500
 
 
 def search(engine: Engine, filters: Filters, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
@@ -21,15 +23,25 @@ def search(engine: Engine, filters: Filters, limit: int = 20, offset: int = 0) -
     if not filters.query:
         raise ValueError("search needs a query")
     dialect = engine.dialect.name
-    hits = match_ids(dialect, filters.query)
-    stmt = (select(Article.id, Article.url, Article.native_id, Article.title, Article.category, Article.published_at,
-                   Article.cluster_id, Site.host, Site.name, Site.timezone, Site.province, hits.c.rank)
-            .join(hits, hits.c.id == Article.id).join(Site, Site.id == Article.site_id)
-            .outerjoin(Cluster, Cluster.id == Article.cluster_id))
-    stmt = apply(stmt, filters, dialect).order_by(hits.c.rank, Article.id).limit(limit).offset(offset)
+    wanted = limit + offset
+    cap = max(wanted * CANDIDATES_PER_RESULT, MIN_CANDIDATES)
+
+    def ranked(capped: bool) -> Any:
+        hits = match_ids(dialect, filters.query or "", cap if capped else None)
+        stmt = (select(Article.id, Article.url, Article.native_id, Article.title, Article.category,
+                       Article.published_at, Article.cluster_id, Site.host, Site.name, Site.timezone, Site.province,
+                       hits.c.rank)
+                .join(hits, hits.c.id == Article.id).join(Site, Site.id == Article.site_id)
+                .outerjoin(Cluster, Cluster.id == Article.cluster_id))
+        return apply(stmt, filters, dialect).order_by(hits.c.rank, Article.id).limit(limit).offset(offset)
+
     with Session(engine) as session:
-        rows = session.execute(stmt).all()
-        snippets = _snippets(session, dialect, filters.query, [r.id for r in rows])
+        # First rank inside the index alone and filter the best `cap`; that is exact whenever enough of
+        # them pass the filters (anything outside ranks below all of them).  Otherwise rank them all.
+        rows = session.execute(ranked(capped=True)).all()
+        if len(rows) < limit and _more_matches_than(session, dialect, filters.query or "", cap):
+            rows = session.execute(ranked(capped=False)).all()
+        snippets = _snippets(session, dialect, filters.query or "", [r.id for r in rows])
     out = []
     for r in rows:
         published = r.published_at.astimezone(ZoneInfo(r.timezone)) if r.published_at else None
@@ -38,6 +50,18 @@ def search(engine: Engine, filters: Filters, limit: int = 20, offset: int = 0) -
                     "url": r.url, "archive_id": f"{r.host}/{r.native_id}", "cluster_id": r.cluster_id,
                     "rank": round(float(r.rank), 4), "snippet": snippets.get(r.id, "")})
     return out
+
+
+def _more_matches_than(session: Session, dialect: str, query: str, cap: int) -> bool:
+    """Were the capped candidates only part of the matches?  Counted in the index, unranked."""
+    groups = parse_query(query)
+    if dialect == "sqlite":
+        stmt = text(f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q LIMIT :n)")
+        return (session.execute(stmt, {"q": to_fts5(groups), "n": cap + 1}).scalar() or 0) > cap
+    vector = literal_column("articles.search_vector")
+    tsquery = func.to_tsquery("simple", to_tsquery(groups))
+    inner = select(Article.id).where(vector.op("@@")(tsquery)).limit(cap + 1).subquery()
+    return (session.execute(select(func.count()).select_from(inner)).scalar() or 0) > cap
 
 
 def _snippets(session: Session, dialect: str, query: str, ids: list[int]) -> dict[int, str]:

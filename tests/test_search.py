@@ -105,6 +105,22 @@ def test_every_filter(archive_url: str) -> None:
     engine.dispose()
 
 
+def test_capped_ranking_gives_the_same_pages_as_full_ranking(archive_url: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import archive.query
+
+    engine = open_engine(archive_url)
+    cases = [("pemilih", {}), ("pemilih", {"provinces": ("Papua Pegunungan",)}), ("kpu", {"levels": ("kota",)}),
+             ("sumpah OR pleno", {"since": date(2025, 10, 1)}), ("pemilu", {"categories": ("opini",)})]
+    full = [search(engine, Filters(query=q, **f), limit=3, offset=o) for q, f in cases for o in (0, 2)]
+    monkeypatch.setattr(archive.query, "MIN_CANDIDATES", 1)  # candidates run out: the exact fallback must run
+    monkeypatch.setattr(archive.query, "CANDIDATES_PER_RESULT", 1)
+    capped = [search(engine, Filters(query=q, **f), limit=3, offset=o) for q, f in cases for o in (0, 2)]
+    assert [[h["archive_id"] for h in page] for page in capped] == [[h["archive_id"] for h in page] for page in full]
+    assert any(len(page) == 3 for page in full) and any(page == [] or len(page) < 3 for page in full)
+    engine.dispose()
+
+
 def test_edits_are_reindexed(archive_url: str) -> None:
     engine = open_engine(archive_url)
     with Session(engine) as session, session.begin():
