@@ -3,7 +3,9 @@
 The same as ``kpu-archive schedule``; the code lives in ``archive/scheduler.py``.
 """
 
+import sys
+
 from archive.cli import main
 
 if __name__ == "__main__":
-    main(["schedule", *__import__("sys").argv[1:]])
+    main(["schedule", *sys.argv[1:]])

@@ -30,7 +30,7 @@ from sqlalchemy import text
 from archive.db import open_engine
 from archive.filters import Filters
 from archive.query import search
-from crawlers.sample.releases import _Prose
+from crawlers.sample.releases import Prose
 from crawlers.sites import load_registry
 
 
@@ -45,7 +45,7 @@ def build(path: Path, articles: int) -> None:
                      [{"id": i + 1, "host": s.host, "name": s.name, "level": s.level, "province": s.province,
                        "timezone": s.timezone, "host_source": s.host_source} for i, s in enumerate(sites)])
     rng = random.Random(5)
-    prose = _Prose(rng)
+    prose = Prose(rng)
     start = datetime(2019, 1, 1)
     span = int((datetime(2026, 11, 1) - start).total_seconds())
     raw = engine.raw_connection()
@@ -103,7 +103,7 @@ def queries(rng: random.Random, vocab: list[str]) -> list[tuple[str, dict]]:
 def measure_search(path: Path) -> None:
     engine = open_engine(str(path))
     rng = random.Random(9)
-    prose = _Prose(random.Random(5))
+    prose = Prose(random.Random(5))
     timings = []
     counts = []
     for query, extra in queries(rng, prose.vocab):

@@ -78,7 +78,7 @@ class Doc:
     label: str  # ground truth: copies share it
 
 
-class _Prose:
+class Prose:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         real = " ".join(expected_body_text(a, "a") for a in load_articles())
@@ -112,7 +112,7 @@ def _town(host: str) -> str:
     return re.sub(r"^(kab|kota|kip)-", "", name).replace("-", " ").title()
 
 
-def _copy(rng: random.Random, source: list[str], host: str, prose: _Prose) -> list[str]:
+def _copy(rng: random.Random, source: list[str], host: str, prose: Prose) -> list[str]:
     town = _town(host)
     sentences = list(source)
     sentences[0] = re.sub(r"^[^,]*, [a-z.-]+ - ", "", sentences[0])
@@ -136,7 +136,7 @@ def generate(seed: int = 1, releases: int = 40, events_per: int = 8, templated: 
              hosts: list[tuple[str, str]] | None = None) -> list[Doc]:
     """``hosts``: (host, level) pairs to post on; origins are provincial, copies regional."""
     rng = random.Random(seed)
-    prose = _Prose(rng)
+    prose = Prose(rng)
     hosts = hosts or []
     provinces = [h for h, level in hosts if level == "provinsi"]
     regional = [h for h, level in hosts if level != "provinsi"]
