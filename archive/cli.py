@@ -372,7 +372,9 @@ def clusters(limit: int, site: str | None, backfill: bool, db: str | None) -> No
 
     engine = _engine(db)
     if backfill:
-        with Session(engine) as session, session.begin():
+        from .db import write_transaction
+
+        with write_transaction(engine) as session:
             click.echo(f"indexed {backfill_clusters(session)} articles", err=True)
     with Session(engine) as session:
         reports = largest_clusters(session, limit, normalise_host(site) if site else None)

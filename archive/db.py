@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from . import browse as _browse  # noqa: F401  (registers the posts view on the articles table)
 from . import search as _search  # noqa: F401  (registers the full-text DDL on the articles table)
@@ -55,6 +58,7 @@ def open_engine(url: str | None = None, *, create: bool = True) -> Engine:
         raise ArchiveUnavailable(f"cannot use database URL {parsed.render_as_string()}: {exc}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     try:
         with engine.begin() as conn:
             conn.execute(text("SELECT 1"))
@@ -111,7 +115,36 @@ def schema_diff(conn: Connection) -> list[object]:
     return list(compare_metadata(context, Base.metadata))
 
 
+WRITE_LOCK = "kpu_write_lock"  # execution option: this transaction takes the archive's write lock first
+_PG_WRITE_LOCK_KEY = 0x6B707561  # "kpua"
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Session]:
+    """A session in a transaction that holds the archive's write lock from its first statement,
+    committed on leaving (rolled back on an error).
+
+    Several crawl processes write one archive (the scheduler runs them in parallel).  A batch reads
+    "which of these do we have?" and then writes; without the lock, two processes can both find an
+    article missing and both insert it.  SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a transaction-level
+    advisory lock.  Batches are short, so writers queue for milliseconds, not minutes.
+    """
+    with Session(engine) as session:
+        connection = session.connection(execution_options={WRITE_LOCK: True})
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK_KEY})
+        yield session
+        session.commit()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """SQLAlchemy's recipe for pysqlite: we emit BEGIN ourselves (the driver's is off), so that a
+    writer can ask for ``BEGIN IMMEDIATE`` and a reader's snapshot covers its whole transaction."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_LOCK) else "BEGIN")
+
+
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+    dbapi_conn.isolation_level = None  # type: ignore[attr-defined]  # no implicit BEGIN from the driver
     cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

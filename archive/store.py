@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from crawlers.sites import Site as RegistrySite
 from crawlers.urls import ARTICLE_PATH_RE, article_ref
 
+from .db import write_transaction
 from .models import (
     Article,
     ArticleEvent,
@@ -228,7 +229,7 @@ class ArchiveWriter:
             return
         articles, discovered, checks, walks = self._articles, self._discovered, self._checks, self._walks
         self._articles, self._discovered, self._checks, self._walks = [], [], [], []
-        with Session(self.engine) as session, session.begin():
+        with write_transaction(self.engine) as session:
             if discovered:
                 stmt = _insert(self.engine, FrontierEntry).on_conflict_do_nothing(index_elements=["site_id", "url"])
                 for chunk in _chunks(discovered, 500):

@@ -194,3 +194,26 @@ def test_export_columns_one_per_cluster_and_the_clusters_command(tmp_path: Path)
     assert "origin" in lines[1] and "jatim.kpu.go.id" in lines[1]
     assert "+3.0 h" in lines[2] and "kab-madiun" in lines[2]
     assert "+26.0 h" in lines[3] and "kab-ngawi" in lines[3]
+
+
+def test_backfill_clusters_an_archive_made_without_them(tmp_path: Path) -> None:
+    db = str(tmp_path / "old.db")
+    engine = open_engine(db)
+    registry = load_registry()
+    writer = ArchiveWriter(engine, cluster=False)  # as an archive from before clustering existed
+    docs = [doc("jatim.kpu.go.id", "1", RELEASE, T0),
+            doc("kab-ngawi.kpu.go.id", "2", copy_of(RELEASE, "Ngawi", "kab-ngawi.kpu.go.id"), T0 + timedelta(hours=4)),
+            doc("kab-ngawi.kpu.go.id", "3", OWN_REPORT, T0)]
+    writer.register_sites([registry.get(h) for h in sorted({d.host for d in docs})])
+    for d in docs:
+        writer.add_article(record(d, d.published))
+    writer.flush()
+    assert set(clusters_of(engine).values()) == {None}
+    engine.dispose()
+    result = run("clusters", "--backfill", "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert "indexed 3 articles" in result.stderr and "2 copies on 2 sites" in result.stdout
+    engine = open_engine(db)
+    found = clusters_of(engine)
+    assert found["1"] == found["2"] is not None and found["3"] is None
+    engine.dispose()
