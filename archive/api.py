@@ -19,20 +19,6 @@ from .db import open_engine
 from .filters import Filters
 
 
-def _date(value: date | str | None) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _filters(query: str | None, sites: Iterable[str], provinces: Iterable[str], levels: Iterable[str],
-             categories: Iterable[str], since: date | str | None, until: date | str | None,
-             one_per_cluster: bool, include_removed: bool) -> Filters:
-    from crawlers.sites import normalise_host
-
-    return Filters(hosts=tuple(normalise_host(h) for h in sites), provinces=tuple(provinces), levels=tuple(levels),
-                   categories=tuple(categories), since=_date(since), until=_date(until), query=query,
-                   one_per_cluster=one_per_cluster, include_removed=include_removed)
-
-
 class Archive:
     """A read view of one archive (a SQLite path or a database URL; default ``$KPU_ARCHIVE_DB``)."""
 
@@ -46,7 +32,7 @@ class Archive:
         """Ranked matches, best first: date, site, title, url, archive_id, snippet (``**match**``)."""
         from .query import search
 
-        filters = _filters(query, sites, provinces, levels, categories, since, until, one_per_cluster, False)
+        filters = Filters.of(query, sites, provinces, levels, categories, since, until, one_per_cluster)
         yield from search(self.engine, filters, limit=limit)
 
     def articles(self, *, query: str | None = None, sites: Iterable[str] = (), provinces: Iterable[str] = (),
@@ -56,8 +42,8 @@ class Archive:
         """Every matching article (oldest first) as the export's row, streamed."""
         from .export import export_columns, iter_rows
 
-        filters = _filters(query, sites, provinces, levels, categories, since, until, one_per_cluster,
-                           include_removed)
+        filters = Filters.of(query, sites, provinces, levels, categories, since, until, one_per_cluster,
+                             include_removed)
         columns = export_columns(include_removed, include_versions)
         for row in iter_rows(self.engine, filters, include_versions=include_versions):
             yield {c: row[c] for c in columns}

@@ -194,14 +194,14 @@ def _filters(engine: Engine, sites: Sequence[str], provinces: Sequence[str], lev
              categories: Sequence[str], since: str | None, until: str | None, query: str | None,
              one_per_cluster: bool, include_removed: bool = False) -> Filters:
     """Check the filters against the archive (unknown site or province: a clear error) and build them."""
-    from crawlers.sites import normalise_host
-
     from .search import QueryError, parse_query
 
     since_d, until_d = _date(since, "--since"), _date(until, "--until")
     if since_d and until_d and since_d > until_d:
         fail("--since is after --until")
-    hosts = tuple(normalise_host(h) for h in sites)
+    filters = Filters.of(query, sites, provinces, levels, categories, since_d, until_d, one_per_cluster,
+                         include_removed)
+    hosts = filters.hosts
     with Session(engine) as session:
         known = set(session.scalars(select(Site.host).where(Site.host.in_(hosts)))) if hosts else set()
         known_provinces = {p.lower() for p in session.scalars(select(Site.province).distinct())}
@@ -216,9 +216,7 @@ def _filters(engine: Engine, sites: Sequence[str], provinces: Sequence[str], lev
             parse_query(query)
         except QueryError as exc:
             fail(f"bad search query: {exc}")
-    return Filters(hosts=hosts, provinces=tuple(provinces), levels=tuple(levels), categories=tuple(categories),
-                   since=since_d, until=until_d, query=query, one_per_cluster=one_per_cluster,
-                   include_removed=include_removed)
+    return filters
 
 
 @main.command()

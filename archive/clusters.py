@@ -32,6 +32,7 @@ from datasketch import MinHash
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from .db import chunks
 from .models import Article, Cluster, MinhashBand, Site, utcnow
 
 NUM_PERM = 128
@@ -72,23 +73,14 @@ def similar(a: set[str], b: set[str]) -> bool:
     return common / len(a | b) >= JACCARD_MIN or common / min(len(a), len(b)) >= CONTAINMENT_MIN
 
 
-@dataclass
-class ClusterStats:
-    indexed: int = 0
-    matched: int = 0
-    clusters_created: int = 0
-    clusters_merged: int = 0
-
-
 def cluster_articles(session: Session, articles: Sequence[tuple[int, str]], *, reindex: Iterable[int] = ()
-                     ) -> ClusterStats:
+                     ) -> None:
     """Index ``(article id, body text)`` pairs and put copies into clusters, in the caller's transaction.
 
     ``reindex`` names articles whose content changed: their old bands are dropped first.
     """
-    stats = ClusterStats()
     old = list(reindex)
-    for chunk in _chunks(old, 500):
+    for chunk in chunks(old, 500):
         session.execute(delete(MinhashBand).where(MinhashBand.article_id.in_(chunk)))
     sets: dict[int, set[str]] = {}
     for article_id, body in articles:
@@ -96,7 +88,7 @@ def cluster_articles(session: Session, articles: Sequence[tuple[int, str]], *, r
         if len(s) >= MIN_SHINGLES:
             sets[article_id] = s
     if not sets:
-        return stats
+        return
     ids = list(sets)
     sketches = MinHash.bulk([[s.encode("utf-8") for s in sets[i]] for i in ids], num_perm=NUM_PERM)
     keys = {article_id: band_keys(sketch) for article_id, sketch in zip(ids, sketches, strict=True)}
@@ -104,7 +96,7 @@ def cluster_articles(session: Session, articles: Sequence[tuple[int, str]], *, r
     # candidates: articles already indexed that share a band, then those of this same batch
     by_key: dict[int, list[int]] = defaultdict(list)
     all_keys = sorted({k for ks in keys.values() for k in ks})
-    for chunk in _chunks(all_keys, 900):
+    for chunk in chunks(all_keys, 900):
         for key, other in session.execute(select(MinhashBand.key, MinhashBand.article_id)
                                           .where(MinhashBand.key.in_(chunk))):
             by_key[key].append(other)
@@ -121,12 +113,11 @@ def cluster_articles(session: Session, articles: Sequence[tuple[int, str]], *, r
         candidates[article_id] = sorted(shared, key=lambda o: -shared[o])[:MAX_CANDIDATES]
 
     session.execute(insert(MinhashBand), [{"key": k, "article_id": a} for a, ks in keys.items() for k in ks])
-    stats.indexed = len(ids)
 
     # verify on exact shingle sets
     outside = {o for cs in candidates.values() for o in cs if o not in sets}
     other_sets: dict[int, set[str]] = {}
-    for chunk in _chunks(sorted(outside), 500):
+    for chunk in chunks(sorted(outside), 500):
         for other, body in session.execute(select(Article.id, Article.body_text).where(Article.id.in_(chunk))):
             other_sets[other] = shingles(body)
     pairs = []
@@ -136,14 +127,11 @@ def cluster_articles(session: Session, articles: Sequence[tuple[int, str]], *, r
                 continue  # a pair inside the batch is checked once
             if similar(sets[article_id], sets.get(other) or other_sets.get(other, set())):
                 pairs.append((article_id, other))
-    if not pairs:
-        return stats
-    stats.matched = len({a for a, _ in pairs})
-    _merge(session, pairs, stats)
-    return stats
+    if pairs:
+        _merge(session, pairs)
 
 
-def _merge(session: Session, pairs: list[tuple[int, int]], stats: ClusterStats) -> None:
+def _merge(session: Session, pairs: list[tuple[int, int]]) -> None:
     """Union the matched pairs with the clusters their members already belong to."""
     members = {a for pair in pairs for a in pair}
     rows = session.execute(select(Article.id, Article.cluster_id).where(Article.id.in_(members)))
@@ -172,11 +160,9 @@ def _merge(session: Session, pairs: list[tuple[int, int]], stats: ClusterStats) 
                 "origin_article_id": min(group), "size": len(group), "created_at": now, "updated_at": now,
             }).scalar_one()
             absorbed = []
-            stats.clusters_created += 1
         if absorbed:
             session.execute(update(Article).where(Article.cluster_id.in_(absorbed)).values(cluster_id=target))
             session.execute(delete(Cluster).where(Cluster.id.in_(absorbed)))
-            stats.clusters_merged += len(absorbed)
         session.execute(update(Article).where(Article.id.in_(group)).values(cluster_id=target))
         touched.add(target)
     refresh_clusters(session, touched, now)
@@ -190,7 +176,7 @@ def refresh_clusters(session: Session, cluster_ids: Iterable[int], now: datetime
     now = now or utcnow()
     best: dict[int, tuple[object, ...]] = {}
     sizes: dict[int, int] = defaultdict(int)
-    for chunk in _chunks(ids, 500):
+    for chunk in chunks(ids, 500):
         rows = session.execute(select(Article.cluster_id, Article.id, Article.published_at, Article.first_seen_at,
                                       Site.level).join(Site, Site.id == Article.site_id)
                                .where(Article.cluster_id.in_(chunk)))
@@ -223,10 +209,6 @@ def backfill(session: Session, batch: int = 500) -> int:
         done += len(rows)
         last = rows[-1][0]
 
-
-def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 @dataclass

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
@@ -16,6 +17,7 @@ from . import browse as _browse  # noqa: F401  (registers the posts view on the 
 from . import search as _search  # noqa: F401  (registers the full-text DDL on the articles table)
 from .models import Base
 
+T = TypeVar("T")
 DEFAULT_DB_FILE = "kpu-archive.db"
 ENV_VAR = "KPU_ARCHIVE_DB"
 BASELINE_REVISION = "0001"  # the schema of the first release, made before migrations existed
@@ -99,10 +101,17 @@ def migrate(conn: Connection) -> None:
     command.upgrade(config, "head")
 
 
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """Slices of ``items`` small enough for one statement's parameter list."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
 def outside_models(name: str | None) -> bool:
-    """Objects the archive keeps that are not models: the full-text index, the scheduler's job store."""
-    return bool(name) and (name.startswith("articles_fts") or name in ("search_vector", "ix_articles_search_vector",
-                                                                       "scheduler_jobs"))
+    """Objects the archive keeps that are not models: the full-text index (and FTS5's shadow tables),
+    the scheduler's job store."""
+    return bool(name) and (name.startswith(_search.FTS_TABLE) or name in _search.SEARCH_OBJECTS
+                           or name == "scheduler_jobs")
 
 
 def schema_diff(conn: Connection) -> list[object]:

@@ -183,8 +183,8 @@ def snapshot_time(engine: Engine) -> datetime | None:
     with Session(engine) as session:
         finished = session.scalar(select(func.max(CrawlRun.finished_at)))
         fetched = session.scalar(select(func.max(Article.fetched_at)))
-    values = [v if isinstance(v, datetime) else datetime.fromisoformat(v) for v in (finished, fetched) if v]
-    return max((v.replace(tzinfo=UTC) if v.tzinfo is None else v) for v in values) if values else None
+    values = [v for v in (finished, fetched) if v is not None]  # aware: the column type applies to max()
+    return max(values) if values else None
 
 
 def write_export(engine: Engine, target: Path, fmt: str, filters: Filters, *, include_versions: bool = False,

@@ -6,6 +6,7 @@ means midnight in Jayapura for a Papuan site and midnight in Jakarta for a Javan
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -31,6 +32,21 @@ class Filters:
     query: str | None = None
     one_per_cluster: bool = False
     include_removed: bool = False
+
+    @classmethod
+    def of(cls, query: str | None = None, sites: Iterable[str] = (), provinces: Iterable[str] = (),
+           levels: Iterable[str] = (), categories: Iterable[str] = (), since: date | str | None = None,
+           until: date | str | None = None, one_per_cluster: bool = False, include_removed: bool = False
+           ) -> Filters:
+        """Filters from what a person types: hosts in any form, dates as ``YYYY-MM-DD`` or dates."""
+        from crawlers.sites import normalise_host
+
+        def day(value: date | str | None) -> date | None:
+            return date.fromisoformat(value) if isinstance(value, str) else value
+
+        return cls(hosts=tuple(normalise_host(h) for h in sites), provinces=tuple(provinces), levels=tuple(levels),
+                   categories=tuple(categories), since=day(since), until=day(until), query=query,
+                   one_per_cluster=one_per_cluster, include_removed=include_removed)
 
     def describe(self) -> dict[str, Any]:
         """The filters as plain values, for a manifest."""

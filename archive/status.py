@@ -91,7 +91,6 @@ def site_statuses(engine: Engine, hosts: list[str] | None = None, now: datetime 
     out = []
     for sid, host, name in site_rows:
         n, newest = counts.get(sid, (0, None))
-        newest = _aware(newest)
         history = per_host.get(host, [])
         failures = 0
         last_success = None
@@ -106,7 +105,7 @@ def site_statuses(engine: Engine, hosts: list[str] | None = None, now: datetime 
                             last_run=history[0][0].started_at if history else None,
                             last_run_status=("failed" if _run_failed(*history[0]) else "ok") if history else None,
                             last_success=last_success, consecutive_failures=failures)
-        dates = sorted((_aware(d) for d in recent.get(sid, []) if d is not None), reverse=True)
+        dates = sorted((d for d in recent.get(sid, []) if d is not None), reverse=True)
         gaps = [(a - b).total_seconds() for a, b in zip(dates, dates[1:], strict=False) if a > b]
         if newest is not None and len(gaps) >= 3:
             usual = timedelta(seconds=statistics.median(gaps))
@@ -120,13 +119,3 @@ def site_statuses(engine: Engine, hosts: list[str] | None = None, now: datetime 
         out.append(status)
     return out
 
-
-def _aware(value: datetime | None) -> datetime | None:
-    """Aggregates come back without the column type on SQLite: restore UTC."""
-    from datetime import UTC
-
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -26,15 +26,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import Engine, and_, case, delete, insert, select, tuple_, update
+from sqlalchemy import Engine, and_, case, delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from crawlers.sites import Site as RegistrySite
-from crawlers.urls import ARTICLE_PATH_RE, article_ref
+from crawlers.urls import article_ref
 
-from .db import write_transaction
+from .db import chunks, write_transaction
 from .models import (
     Article,
     ArticleEvent,
@@ -69,7 +68,6 @@ def _insert(engine: Engine, table: Any) -> Any:
 
 
 MAX_FETCH_ATTEMPTS = 5  # a frontier URL that failed this often is left to --recheck, not retried every run
-REMOVAL_REASONS = ("http-404", "http-410", "soft-404", "redirect-home", "redirect-away")
 
 
 @dataclass
@@ -139,10 +137,10 @@ class ArchiveWriter:
                 index_elements=["host"],
                 set_={c: getattr(stmt.excluded, c) for c in ("name", "level", "province", "timezone", "host_source")},
             )
-            for chunk in _chunks(rows, 500):
+            for chunk in chunks(rows, 500):
                 session.execute(stmt, chunk)
             hosts = [r["host"] for r in rows]
-            for chunk in _chunks(hosts, 500):
+            for chunk in chunks(hosts, 500):
                 for host, site_id in session.execute(select(Site.host, Site.id).where(Site.host.in_(chunk))):
                     self._site_ids[host] = site_id
 
@@ -232,7 +230,7 @@ class ArchiveWriter:
         with write_transaction(self.engine) as session:
             if discovered:
                 stmt = _insert(self.engine, FrontierEntry).on_conflict_do_nothing(index_elements=["site_id", "url"])
-                for chunk in _chunks(discovered, 500):
+                for chunk in chunks(discovered, 500):
                     session.execute(stmt, chunk)
             if articles:
                 self._write_articles(session, articles)
@@ -250,12 +248,12 @@ class ArchiveWriter:
         by_id: dict[int, _Known] = {}
         cols = (Article.id, Article.site_id, Article.native_id, Article.url, Article.content_sha256, Article.title,
                 Article.published_at, Article.removed_at, Article.removal_suspected_at)
-        for chunk in _chunks(sorted(keys), 400):
+        for chunk in chunks(sorted(keys), 400):
             for row in session.execute(select(*cols).where(tuple_(Article.site_id, Article.native_id).in_(chunk))):
                 known = _Known(*row)
                 by_key[(known.site_id, known.native_id)] = by_id[known.id] = known
         by_url: dict[tuple[int, str], int] = {}
-        for chunk in _chunks(sorted(urls), 400):
+        for chunk in chunks(sorted(urls), 400):
             for site_id, url, article_id in session.execute(
                     select(ArticleUrl.site_id, ArticleUrl.url, ArticleUrl.article_id)
                     .where(tuple_(ArticleUrl.site_id, ArticleUrl.url).in_(chunk))):
@@ -309,6 +307,7 @@ class ArchiveWriter:
             site_id = self._site_ids[rec["host"]]
             rec["_site_id"] = site_id
             rec["_urls"] = list(dict.fromkeys([rec["url"], *rec.get("requested_urls", [])]))
+            rec["content_sha256"] = content_sha256(rec["title"], rec["body_text"], rec["attachments"])
             for url in rec["_urls"]:
                 urls.add((site_id, url))
                 ref = article_ref(url)
@@ -323,9 +322,8 @@ class ArchiveWriter:
             site_id = rec["_site_id"]
             found = self._resolve(site_id, rec["_urls"], rec["title"], rec["published_at"], by_key, by_url, by_id)
             if len(found) > 1:
-                sha = content_sha256(rec["title"], rec["body_text"], rec["attachments"])
                 # the merged-in article may already hold this content as a version: no second copy of it
-                rec["_content_known"] = any(by_id[i].sha == sha for i in found)
+                rec["_content_known"] = any(by_id[i].sha == rec["content_sha256"] for i in found)
                 found = {self._merge_articles(session, found, by_id, rec["fetched_at"])}
             article_id = next(iter(found), None)
             key = ("id", article_id) if article_id is not None else ("new", site_id, rec["native_id"])
@@ -333,7 +331,6 @@ class ArchiveWriter:
 
         new_rows, unchanged, changed, adopted, events, url_rows = [], [], [], [], [], []
         for article_id, rec in latest.values():
-            rec["content_sha256"] = content_sha256(rec["title"], rec["body_text"], rec["attachments"])
             at = rec["fetched_at"]
             for url in rec["_urls"]:
                 url_rows.append({"site_id": rec["_site_id"], "url": url, "first_seen_at": at, "last_seen_at": at,
@@ -387,19 +384,16 @@ class ArchiveWriter:
             session.execute(update(Article), [state(article_id, rec) for article_id, rec in unchanged])
             for _, rec in unchanged:
                 self.counts[rec["host"]].unchanged += 1
-        if adopted:  # merged articles: take the content of the merged-in one, whose version is already there
+        if changed or adopted:  # adopted: merged articles taking the content whose version is already there
             session.execute(update(Article), [
                 {**state(article_id, rec), "content_sha256": rec["content_sha256"],
-                 **{f: rec[f] for f in CONTENT_FIELDS}} for article_id, rec in adopted])
-            for _, rec in adopted:
-                self.counts[rec["host"]].unchanged += 1
+                 **{f: rec[f] for f in CONTENT_FIELDS}} for article_id, rec in changed + adopted])
         if changed:
-            session.execute(update(Article), [
-                {**state(article_id, rec), "content_sha256": rec["content_sha256"],
-                 **{f: rec[f] for f in CONTENT_FIELDS}} for article_id, rec in changed])
             session.execute(insert(ArticleVersion), [_version(article_id, rec) for article_id, rec in changed])
-            for _, rec in changed:
-                self.counts[rec["host"]].updated += 1
+        for _, rec in adopted:
+            self.counts[rec["host"]].unchanged += 1
+        for _, rec in changed:
+            self.counts[rec["host"]].updated += 1
         if events:
             session.execute(insert(ArticleEvent), events)
 
@@ -417,11 +411,10 @@ class ArchiveWriter:
             cluster_articles(session, [(i, rec["body_text"]) for i, rec in zip(new_ids, new_rows, strict=True)]
                              + [(i, rec["body_text"]) for i, rec in changed], reindex=[i for i, _ in changed])
 
-        done = {(rec["_site_id"], url): {"site_id": rec["_site_id"], "url": url, "category_id": rec["category_id"],
-                                         "category": rec["category"], "discovered_at": rec["fetched_at"],
-                                         "done_at": rec["fetched_at"], "attempts": 1}
-                for _, rec in latest.values() for url in rec["_urls"]}
-        self._mark_done(session, list(done.values()))
+        self._mark_done(session, [{"site_id": rec["_site_id"], "url": url, "category_id": rec["category_id"],
+                                   "category": rec["category"], "discovered_at": rec["fetched_at"],
+                                   "done_at": rec["fetched_at"], "attempts": 1, "last_error": None}
+                                  for _, rec in latest.values() for url in rec["_urls"]])
 
     def _write_checks(self, session: Session, checks: list[dict[str, Any]]) -> None:
         """Evidence that articles are gone: the first suspects, a later one confirms (``confirm_after``)."""
@@ -464,34 +457,30 @@ class ArchiveWriter:
             session.execute(update(Article), group)
         if events:
             session.execute(insert(ArticleEvent), events)
-        stmt = _insert(self.engine, FrontierEntry)
-        stmt = stmt.on_conflict_do_update(index_elements=["site_id", "url"], set_={
-            "done_at": stmt.excluded.done_at, "last_error": stmt.excluded.last_error})
-        session.execute(stmt, list({(d["site_id"], d["url"]): d for d in done}.values()))
+        self._mark_done(session, done)
 
     def _write_walks(self, session: Session, walks: list[dict[str, Any]]) -> None:
-        for walk in walks:
-            stmt = _insert(self.engine, ListingState).values(**walk)
-            set_ = {"last_walk_at": stmt.excluded.last_walk_at, "pages": stmt.excluded.pages,
-                    "open_page": stmt.excluded.open_page}
-            if walk["completed_at"] is not None:
-                set_["completed_at"] = stmt.excluded.completed_at
-            session.execute(stmt.on_conflict_do_update(index_elements=["site_id", "category_id"], set_=set_))
+        """One upsert for the batch; a walk that did not reach the end keeps the last completion."""
+        stmt = _insert(self.engine, ListingState)
+        stmt = stmt.on_conflict_do_update(index_elements=["site_id", "category_id"], set_={
+            "last_walk_at": stmt.excluded.last_walk_at, "pages": stmt.excluded.pages,
+            "open_page": stmt.excluded.open_page,
+            "completed_at": func.coalesce(stmt.excluded.completed_at, ListingState.completed_at)})
+        session.execute(stmt, list({(w["site_id"], w["category_id"]): w for w in walks}.values()))
 
     def _mark_done(self, session: Session, rows: list[dict[str, Any]]) -> None:
+        """Frontier rows done (fetched, or found gone with the reason as ``last_error``), one upsert."""
         if rows:
             stmt = _insert(self.engine, FrontierEntry)
-            stmt = stmt.on_conflict_do_update(index_elements=["site_id", "url"],
-                                              set_={"done_at": stmt.excluded.done_at})
-            session.execute(stmt, rows)
+            stmt = stmt.on_conflict_do_update(index_elements=["site_id", "url"], set_={
+                "done_at": stmt.excluded.done_at, "last_error": stmt.excluded.last_error})
+            session.execute(stmt, list({(r["site_id"], r["url"]): r for r in rows}.values()))
 
 
 def _slug_key(url: str) -> str | None:
     """For an ``{id}_{slug}`` URL, the key a slug-only URL of the same post would have had."""
-    match = ARTICLE_PATH_RE.match(urlsplit(url).path)
-    if not match or not match.group("id"):
-        return None
-    return unquote(match.group("slug")).lower()
+    ref = article_ref(url)
+    return ref.slug if ref is not None and ref.native_id != ref.slug else None
 
 
 def _group_by_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -566,8 +555,3 @@ def _version(article_id: int, rec: dict[str, Any]) -> dict[str, Any]:
             "body_text": rec["body_text"], "attachments": rec["attachments"], "url": rec["url"],
             "fetched_at": rec["fetched_at"], "http_status": rec["http_status"],
             "raw_html_zlib": zlib.compress(rec["raw_html"], 1)}
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

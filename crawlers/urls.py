@@ -24,6 +24,7 @@ class ArticleRef:
     host: str
     native_id: str  # the numeric id where the URL has one, else the slug
     canonical_url: str
+    slug: str  # lower-cased; for an {id}_{slug} URL, the key a slug-only URL of the same post had
 
 
 def article_ref(url: str) -> ArticleRef | None:
@@ -35,8 +36,8 @@ def article_ref(url: str) -> ArticleRef | None:
     host = parts.netloc.lower().split(":")[0] if parts.scheme in ("http", "https") else parts.netloc
     path = re.sub(r"^/index\.php", "", parts.path, flags=re.IGNORECASE).rstrip("/")
     canonical = urlunsplit(("https", host, path, "", ""))
-    native = match.group("id") or unquote(match.group("slug")).lower()
-    return ArticleRef(host=host, native_id=native, canonical_url=canonical)
+    slug = unquote(match.group("slug")).lower()
+    return ArticleRef(host=host, native_id=match.group("id") or slug, canonical_url=canonical, slug=slug)
 
 
 def canonical_article_url(url: str) -> str | None:
