@@ -1,6 +1,6 @@
 """Keep the archive current in the background: ``python scheduler.py [options]``.
 
-The same as ``kpu-archive schedule``; the code lives in ``archive/scheduler.py``.
+The same as ``kpu-archive schedule``; the code lives in ``archive/scheduler/``.
 """
 
 import sys

@@ -2,7 +2,7 @@
 
     python benchmarks/cluster_quality.py [--seed 1] [--releases 40] [--background 150]
 
-Writes every document through the real ``ArchiveWriter`` (so the incremental clusterer sees them
+Writes every document through the real ``IngestSession`` (so the incremental clusterer sees them
 batch by batch, in a shuffled order) into a fresh SQLite archive, then scores the stored clusters
 pairwise against the truth.  The set mixes copies of releases with separately written reports of
 the same events, templated reports and unrelated posts (``crawlers/sample/releases.py``).
@@ -14,8 +14,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from archive.domain.sites import load_registry
 from crawlers.sample.releases import evaluate, generate
-from crawlers.sites import load_registry
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
     python benchmarks/cluster_scale.py [--articles 100000] [--new 2000] [--db URL]
 
 1. Fills a fresh archive (SQLite by default) with ``--articles`` generated posts through the real
-   ``ArchiveWriter``: releases with regional copies among unrelated posts, clustered as they arrive.
+   ``IngestSession``: releases with regional copies among unrelated posts, clustered as they arrive.
 2. Then archives ``--new`` more posts (copies of releases already in the archive, and new posts) in
    batches of 200, as a crawl would, and reports the time per article of the clustering step alone
    (shingles, MinHash, band lookup, verification, cluster updates) and of the whole batched write.
@@ -19,12 +19,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-import archive.clusters as clusters
-from archive.db import open_engine
-from archive.models import Cluster, MinhashBand
-from archive.store import ArchiveWriter
+import archive.ingest.clustering as clusters
+from archive.domain.sites import load_registry
+from archive.ingest import IngestSession
+from archive.storage.db import open_engine
+from archive.storage.models import Cluster, MinhashBand
 from crawlers.sample.releases import generate, record
-from crawlers.sites import load_registry
 
 
 def main() -> None:
@@ -41,24 +41,31 @@ def main() -> None:
     # one generated world; the last --new documents arrive after the archive is full
     releases = max(10, (args.articles + args.new) // 20)
     started = time.perf_counter()
-    docs = generate(seed=11, releases=releases, events_per=8, templated=200,
-                    background=max(0, args.articles + args.new - releases * 7), hosts=hosts)
+    docs = generate(
+        seed=11,
+        releases=releases,
+        events_per=8,
+        templated=200,
+        background=max(0, args.articles + args.new - releases * 7),
+        hosts=hosts,
+    )
     total = args.articles + args.new
     docs = docs[:total]
     print(f"generated {len(docs)} documents in {time.perf_counter() - started:.0f} s")
 
     engine = open_engine(db)
-    writer = ArchiveWriter(engine, batch_size=500)
-    writer.register_sites(registry.select())
+    writer = IngestSession(engine, registry.select(), batch_size=500, run=False)
     started = time.perf_counter()
-    for i, doc in enumerate(docs[:args.articles], 1):
-        writer.add_article(record(doc, doc.published))
+    for i, doc in enumerate(docs[: args.articles], 1):
+        writer.add(record(doc, doc.published))
         if i % 20_000 == 0:
             print(f"  {i} archived ({(time.perf_counter() - started) / i * 1000:.2f} ms/article so far)")
     writer.flush()
     fill = time.perf_counter() - started
-    print(f"filled the archive with {args.articles} articles in {fill:.0f} s "
-          f"({fill / args.articles * 1000:.2f} ms/article)")
+    print(
+        f"filled the archive with {args.articles} articles in {fill:.0f} s "
+        f"({fill / args.articles * 1000:.2f} ms/article)"
+    )
 
     spent = [0.0]
     original = clusters.cluster_articles
@@ -70,13 +77,12 @@ def main() -> None:
         finally:
             spent[0] += time.perf_counter() - t
 
-    clusters.cluster_articles = timed  # the writer looks it up in archive.clusters at each batch  # type: ignore[assignment]
-    writer = ArchiveWriter(engine, batch_size=200)
-    writer.register_sites(registry.select())
+    clusters.cluster_articles = timed  # the writer looks it up in archive.ingest.clustering at each batch  # type: ignore[assignment]
+    writer = IngestSession(engine, registry.select(), batch_size=200, run=False)
     started = time.perf_counter()
-    new = docs[args.articles:]
+    new = docs[args.articles :]
     for doc in new:
-        writer.add_article(record(doc, doc.published))
+        writer.add(record(doc, doc.published))
     writer.flush()
     whole = time.perf_counter() - started
     clusters.cluster_articles = original
@@ -86,8 +92,10 @@ def main() -> None:
     engine.dispose()
     print(f"archive: {args.articles + len(new)} articles, {n_clusters} clusters, {n_bands} band rows")
     print(f"new articles: {len(new)} in batches of 200")
-    print(f"clustering: {spent[0] / len(new) * 1000:.2f} ms/article; whole batched write: "
-          f"{whole / len(new) * 1000:.2f} ms/article")
+    print(
+        f"clustering: {spent[0] / len(new) * 1000:.2f} ms/article; whole batched write: "
+        f"{whole / len(new) * 1000:.2f} ms/article"
+    )
 
 
 if __name__ == "__main__":

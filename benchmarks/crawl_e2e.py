@@ -30,13 +30,29 @@ def main() -> None:
     with world.serve() as base_urls:
         registry = write_registry(folder / "sites.csv", world, base_urls)
         start = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "archive", "crawl", "--all", "--registry", str(registry),
-                                 "--db", str(folder / "bench.db")], capture_output=True, text=True, env=env)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "archive",
+                "crawl",
+                "--all",
+                "--registry",
+                str(registry),
+                "--db",
+                str(folder / "bench.db"),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
         elapsed = time.perf_counter() - start
     print(result.stdout.splitlines()[1] if result.returncode == 0 else result.stderr)
-    print(f"{len(articles)} articles, {len(world.requests)} requests in {elapsed:.1f} s wall "
-          f"(process start included): {len(articles) / elapsed:.1f} articles/s, "
-          f"{len(world.requests) / elapsed:.1f} requests/s")
+    print(
+        f"{len(articles)} articles, {len(world.requests)} requests in {elapsed:.1f} s wall "
+        f"(process start included): {len(articles) / elapsed:.1f} articles/s, "
+        f"{len(world.requests) / elapsed:.1f} requests/s"
+    )
 
 
 if __name__ == "__main__":

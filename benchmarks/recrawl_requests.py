@@ -35,9 +35,23 @@ def main() -> None:
         def crawl(name: str, *flags: str) -> None:
             before = len(world.requests)
             start = time.perf_counter()
-            result = subprocess.run([sys.executable, "-m", "archive", "crawl", "--all", "--registry", str(registry),
-                                     "--db", str(folder / "bench.db"), *flags], capture_output=True, text=True,
-                                    env=env)
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "archive",
+                    "crawl",
+                    "--all",
+                    "--registry",
+                    str(registry),
+                    "--db",
+                    str(folder / "bench.db"),
+                    *flags,
+                ],
+                capture_output=True,
+                text=True,
+                env=env,
+            )
             elapsed = time.perf_counter() - start
             summary = result.stdout.splitlines()[1] if result.returncode == 0 else result.stderr.strip()
             print(f"{name:<34} {len(world.requests) - before:>6} requests  {elapsed:5.1f} s   {summary}")
@@ -53,8 +67,10 @@ def main() -> None:
         crawl(f"incremental, {args.new} new posts per site")
         crawl("full", "--full")
     categories = sum(len(s.categories) for s in DEMO_SITES)
-    print(f"({len(DEMO_SITES)} sites, {categories} categories, {len(world.articles)} posts, "
-          f"{args.per_page} per listing page)")
+    print(
+        f"({len(DEMO_SITES)} sites, {categories} categories, {len(world.articles)} posts, "
+        f"{args.per_page} per listing page)"
+    )
 
 
 if __name__ == "__main__":

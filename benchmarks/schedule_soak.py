@@ -24,8 +24,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive.db import open_engine
-from archive.models import Article, JobRun, Site
+from archive.storage.db import open_engine
+from archive.storage.models import Article, JobRun, SiteRow
 from crawlers.sample.server import DEMO_SITES, demo_world, filler, write_registry
 
 
@@ -43,9 +43,26 @@ def main() -> None:
     down_host = DEMO_SITES[-1].host
     with world.serve() as base_urls:
         registry = write_registry(folder / "sites.csv", world, base_urls)
-        command = [sys.executable, "-m", "archive", "schedule", "--registry", str(registry), "--db", db,
-                   "--incremental-every", args.every, "--recheck-every", "2m", "--full-every", "3m",
-                   "--log-dir", str(folder / "logs"), "--stop-grace", "30s"]
+        command = [
+            sys.executable,
+            "-m",
+            "archive",
+            "schedule",
+            "--registry",
+            str(registry),
+            "--db",
+            db,
+            "--incremental-every",
+            args.every,
+            "--recheck-every",
+            "2m",
+            "--full-every",
+            "3m",
+            "--log-dir",
+            str(folder / "logs"),
+            "--stop-grace",
+            "30s",
+        ]
         scheduler = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
         started = time.monotonic()
         end = started + args.minutes * 60
@@ -70,19 +87,24 @@ def main() -> None:
         seen = dict(session.execute(select(Article.url, Article.first_seen_at)).all())
         total = session.scalar(select(func.count(Article.id)))
         jobs = session.execute(select(JobRun.status, func.count(JobRun.id)).group_by(JobRun.status)).all()
-        hosts = session.scalars(select(Site.host)).all()
+        hosts = session.scalars(select(SiteRow.host)).all()
     engine.dispose()
     expected_up = {url for url in published if down_host not in url}
     lags = [(seen[url] - published[url]).total_seconds() for url in expected_up if url in seen]
     print(f"scheduler exit code {code}; {n} posts published, {len(expected_up)} on sites that were up")
-    print(f"archived {len(expected_up & set(seen))}/{len(expected_up)} of them; archive holds {total} articles "
-          f"from {len(hosts)} sites")
+    print(
+        f"archived {len(expected_up & set(seen))}/{len(expected_up)} of them; archive holds {total} articles "
+        f"from {len(hosts)} sites"
+    )
     if lags:
-        print(f"arrival lag: median {statistics.median(lags):.0f} s, max {max(lags):.0f} s "
-              f"(incremental every {args.every})")
+        print(
+            f"arrival lag: median {statistics.median(lags):.0f} s, max {max(lags):.0f} s "
+            f"(incremental every {args.every})"
+        )
     print("job runs: " + ", ".join(f"{status} {count}" for status, count in jobs))
-    status = subprocess.run([sys.executable, "-m", "archive", "status", "--db", db], env=env, capture_output=True,
-                            text=True)
+    status = subprocess.run(
+        [sys.executable, "-m", "archive", "status", "--db", db], env=env, capture_output=True, text=True
+    )
     print(f"kpu-archive status (exit {status.returncode}):")
     print(status.stdout + status.stderr)
 

@@ -7,7 +7,7 @@
    Rows are inserted with plain executemany in large transactions; that is a build step, not what
    is measured.
 2. Runs 60 queries of every kind (common and rare words, phrases, OR, -exclusion, prefix*, with
-   and without province/level/date filters), each 3 times, through ``archive.query.search``
+   and without province/level/date filters), each 3 times, through ``archive.read.search.search``
    (limit 20, ranked, with snippets), and reports p50 and p95 latency.
 3. Exports everything as CSV and as Parquet with the real command, each in its own process, and
    reports rows per second and that process's peak memory (max RSS).
@@ -27,11 +27,11 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from archive.db import open_engine
-from archive.filters import Filters
-from archive.query import search
+from archive.domain.sites import load_registry
+from archive.read.filters import Filters
+from archive.read.search import search
+from archive.storage.db import open_engine
 from crawlers.sample.releases import Prose
-from crawlers.sites import load_registry
 
 
 def build(path: Path, articles: int) -> None:
@@ -40,10 +40,24 @@ def build(path: Path, articles: int) -> None:
     sites = registry.select()
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM sites"))
-        conn.execute(text("INSERT INTO sites (id, host, name, level, province, timezone, host_source) "
-                          "VALUES (:id, :host, :name, :level, :province, :timezone, :host_source)"),
-                     [{"id": i + 1, "host": s.host, "name": s.name, "level": s.level, "province": s.province,
-                       "timezone": s.timezone, "host_source": s.host_source} for i, s in enumerate(sites)])
+        conn.execute(
+            text(
+                "INSERT INTO sites (id, host, name, level, province, timezone, host_source) "
+                "VALUES (:id, :host, :name, :level, :province, :timezone, :host_source)"
+            ),
+            [
+                {
+                    "id": i + 1,
+                    "host": s.host,
+                    "name": s.name,
+                    "level": s.level,
+                    "province": s.province,
+                    "timezone": s.timezone,
+                    "host_source": s.host_source,
+                }
+                for i, s in enumerate(sites)
+            ],
+        )
     rng = random.Random(5)
     prose = Prose(rng)
     start = datetime(2019, 1, 1)
@@ -51,11 +65,13 @@ def build(path: Path, articles: int) -> None:
     raw = engine.raw_connection()
     cursor = raw.cursor()
     cursor.execute("PRAGMA synchronous=OFF")
-    sql = ("INSERT INTO articles (site_id, native_id, url, category_id, category, category_source, title, "
-           "title_source, body_text, body_html, hashtags, images, attachments, see_also, published_at, "
-           "published_precision, published_source, content_sha256, first_seen_at, last_seen_at, fetched_at, "
-           "checked_at, view_count) VALUES (?, ?, ?, '104', 'Berita Terkini', 'page', ?, 'heading', ?, '', '[]', "
-           "'[]', '[]', '[]', ?, 'day', 'body', ?, ?, ?, ?, ?, ?)")
+    sql = (
+        "INSERT INTO articles (site_id, native_id, url, category_id, category, category_source, title, "
+        "title_source, body_text, body_html, hashtags, images, attachments, see_also, published_at, "
+        "published_precision, published_source, content_sha256, first_seen_at, last_seen_at, fetched_at, "
+        "checked_at, view_count) VALUES (?, ?, ?, '104', 'Berita Terkini', 'page', ?, 'heading', ?, '', '[]', "
+        "'[]', '[]', '[]', ?, 'day', 'body', ?, ?, ?, ?, ?, ?)"
+    )
     started = time.perf_counter()
     batch = []
     for i in range(articles):
@@ -65,9 +81,22 @@ def build(path: Path, articles: int) -> None:
         published = start + timedelta(seconds=rng.randrange(span))
         seen = (published + timedelta(hours=rng.randint(1, 48))).isoformat(sep=" ")
         host = sites[site_id - 1].host
-        batch.append((site_id, str(100000 + i), f"https://{host}/blog/read/{100000 + i}_x", title, body,
-                      published.isoformat(sep=" "), hashlib.sha256(body.encode()).hexdigest(), seen, seen, seen,
-                      seen, rng.randint(0, 5000)))
+        batch.append(
+            (
+                site_id,
+                str(100000 + i),
+                f"https://{host}/blog/read/{100000 + i}_x",
+                title,
+                body,
+                published.isoformat(sep=" "),
+                hashlib.sha256(body.encode()).hexdigest(),
+                seen,
+                seen,
+                seen,
+                seen,
+                rng.randint(0, 5000),
+            )
+        )
         if len(batch) == 20_000:
             cursor.executemany(sql, batch)
             raw.commit()
@@ -93,10 +122,18 @@ def queries(rng: random.Random, vocab: list[str]) -> list[tuple[str, dict]]:
         out.append((f"{rng.choice(middle)} {rng.choice(middle)}", {}))
         out.append((f'"{rng.choice(common)} {rng.choice(common)}"', {}))
         out.append((f"{rng.choice(rare)} OR {rng.choice(middle)}", {"provinces": ("Jawa Timur",)}))
-        out.append((f"{rng.choice(middle)} -{rng.choice(common)}", {"levels": ("kabupaten",),
-                                                                  "since": datetime(2024, 1, 1).date()}))
-        out.append((f"{rng.choice(middle)[:4]}*", {"since": datetime(2025, 1, 1).date(),
-                                                  "until": datetime(2025, 12, 31).date()}))
+        out.append(
+            (
+                f"{rng.choice(middle)} -{rng.choice(common)}",
+                {"levels": ("kabupaten",), "since": datetime(2024, 1, 1).date()},
+            )
+        )
+        out.append(
+            (
+                f"{rng.choice(middle)[:4]}*",
+                {"since": datetime(2025, 1, 1).date(), "until": datetime(2025, 12, 31).date()},
+            )
+        )
     return out
 
 
@@ -115,9 +152,11 @@ def measure_search(path: Path) -> None:
     engine.dispose()
     timings.sort()
     p95 = timings[int(len(timings) * 0.95) - 1]
-    print(f"search: {len(timings)} runs of {len(timings) // 3} queries; "
-          f"p50 {statistics.median(timings) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {timings[-1] * 1000:.0f} ms; "
-          f"queries with hits {sum(c > 0 for c in counts)}")
+    print(
+        f"search: {len(timings)} runs of {len(timings) // 3} queries; "
+        f"p50 {statistics.median(timings) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {timings[-1] * 1000:.0f} ms; "
+        f"queries with hits {sum(c > 0 for c in counts)}"
+    )
 
 
 RUNNER = """
@@ -135,13 +174,18 @@ print(f"{time.perf_counter() - t:.2f} {rss}", file=sys.stderr)
 
 def measure_export(path: Path, fmt: str) -> None:
     out = path.with_name(f"export.{fmt}")
-    result = subprocess.run([sys.executable, "-c", RUNNER, "export", "--db", str(path), "--format", fmt, "--out",
-                             str(out)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", RUNNER, "export", "--db", str(path), "--format", fmt, "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
     lines = result.stderr.strip().splitlines()
     seconds, rss = lines[-1].split()
     rows = int(lines[-2].split()[1]) if len(lines) > 1 else 0
-    print(f"export {fmt}: {rows} rows in {float(seconds):.0f} s = {rows / float(seconds):,.0f} rows/s; "
-          f"peak memory {int(rss) / 1024:.0f} MiB; file {out.stat().st_size / 1e9:.2f} GB")
+    print(
+        f"export {fmt}: {rows} rows in {float(seconds):.0f} s = {rows / float(seconds):,.0f} rows/s; "
+        f"peak memory {int(rss) / 1024:.0f} MiB; file {out.stat().st_size / 1e9:.2f} GB"
+    )
 
 
 def main() -> None:

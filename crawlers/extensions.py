@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
-from scrapy import signals
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
+
+if TYPE_CHECKING:
+    from rich.live import Live
+    from rich.table import Table
 
 
 class SiteProgress:
@@ -16,12 +21,12 @@ class SiteProgress:
         self.crawler = crawler
         self.interval = interval
         self.loop: task.LoopingCall | None = None
-        self.live = None
-        self.last: dict[str, tuple[int, int, int]] = {}
+        self.live: Live | None = None
+        self.last: dict[str, tuple[int, ...]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SiteProgress:
-        interval = crawler.settings.getfloat("KPU_PROGRESS_INTERVAL", 5.0)
+        interval = crawler.settings.getfloat("KPU_PROGRESS_INTERVAL")
         if interval <= 0:
             raise NotConfigured
         ext = cls(crawler, interval)
@@ -39,7 +44,7 @@ class SiteProgress:
                     table[host][slot] = value
         return dict(sorted(table.items()))
 
-    def render(self):  # type: ignore[no-untyped-def]
+    def render(self) -> Table:
         from rich.table import Table
 
         table = Table(title="kpu-archive crawl", show_edge=False)
@@ -59,11 +64,14 @@ class SiteProgress:
             return
         for host, counts in self.rows().items():
             if tuple(counts) != self.last.get(host):
-                self.last[host] = tuple(counts)  # type: ignore[assignment]
-                print(f"progress {host}: {counts[0]} pages, {counts[1]} articles, {counts[2]} errors",
-                      file=sys.stderr, flush=True)
+                self.last[host] = tuple(counts)
+                print(
+                    f"progress {host}: {counts[0]} pages, {counts[1]} articles, {counts[2]} errors",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
-    def spider_opened(self, spider) -> None:  # type: ignore[no-untyped-def]
+    def spider_opened(self, spider: Spider) -> None:
         if sys.stderr.isatty():
             from rich.console import Console
             from rich.live import Live
@@ -73,7 +81,7 @@ class SiteProgress:
         self.loop = task.LoopingCall(self.tick)
         self.loop.start(self.interval, now=False)
 
-    def spider_closed(self, spider, reason) -> None:  # type: ignore[no-untyped-def]
+    def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.loop and self.loop.running:
             self.loop.stop()
         if self.live is not None:

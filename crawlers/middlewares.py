@@ -8,6 +8,7 @@ from email.utils import parsedate_to_datetime
 from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_to_future
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
@@ -33,19 +34,23 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
 class BackoffRetryMiddleware(RetryMiddleware):
     """Retry 5xx/429 after ``Retry-After`` or an exponential backoff, capped."""
 
-    def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
-        self.base = settings.getfloat("KPU_RETRY_BACKOFF_BASE", 2.0)
-        self.cap = settings.getfloat("KPU_RETRY_BACKOFF_MAX", 120.0)
+        self.base = settings.getfloat("KPU_RETRY_BACKOFF_BASE")
+        self.cap = settings.getfloat("KPU_RETRY_BACKOFF_MAX")
 
-    async def process_response(self, request: Request, response: Response,  # type: ignore[override]
-                               spider: Spider | None = None) -> Request | Response:
+    async def process_response(  # type: ignore[override]  # Scrapy awaits a coroutine here since 2.13
+        self,
+        request: Request,
+        response: Response,
+        spider: Spider | None = None,
+    ) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
         retries = request.meta.get("retry_times", 0)
         delay = retry_after_seconds(response.headers.get("Retry-After"))
         if delay is None:
-            delay = self.base * (2 ** retries)
+            delay = self.base * (2**retries)
         delay = min(delay, self.cap)
         reason = f"{response.status} (waited {delay:.1f}s)"
         retry = self._retry(request, reason)

@@ -1,30 +1,28 @@
-"""The one pipeline: hand items to the archive writer, which batches them (all DB logic is in archive/)."""
+"""The one pipeline: it owns the crawl's ``IngestSession`` and hands it every record unchanged.
+
+The spider reads what it needs (known titles, frontier, walk states, recheck targets) through
+``ArchivePipeline.session_of(crawler)``; all database logic is in ``archive.ingest``.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from archive.db import open_engine
-from archive.store import ArchiveWriter
+from archive.domain.records import ArticleRecord, DiscoveredLinks, FetchFailure, GoneRecord, ListingWalk
+from archive.ingest import IngestSession
 
-from .items import ArticleItem, DiscoveredItem, GoneItem, ListingWalkItem
+RECORD_TYPES = (ArticleRecord, GoneRecord, FetchFailure, ListingWalk, DiscoveredLinks)
 
 
 class ArchivePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        settings = crawler.settings
-        self.engine = open_engine(settings.get("KPU_ARCHIVE_DB"))
-        self.writer = ArchiveWriter(
-            self.engine, batch_size=settings.getint("KPU_BATCH_SIZE", 200),
-            confirm_after=timedelta(hours=settings.getfloat("KPU_REMOVAL_CONFIRM_HOURS", 12.0)))
+        self._session: IngestSession | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -32,41 +30,58 @@ class ArchivePipeline:
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
+    @staticmethod
+    def session_of(crawler: Crawler) -> IngestSession:
+        """The ingest session of this crawl (open from the moment the spider is opened)."""
+        pipeline = crawler.get_item_pipeline(ArchivePipeline)
+        if pipeline is None:
+            raise RuntimeError("the kpu spider needs crawlers.pipelines.ArchivePipeline in ITEM_PIPELINES")
+        return pipeline.session
+
+    @property
+    def session(self) -> IngestSession:
+        if self._session is None:
+            raise RuntimeError("the archive session opens with the spider")
+        return self._session
+
     def open_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
-        sites = list(getattr(spider, "sites", []))
-        self.writer.register_sites(sites)
-        run_id = self.writer.start_run([s.host for s in sites], mode=getattr(spider, "mode", "incremental"))
-        self.crawler.stats.set_value("kpu/run_id", run_id)
+        settings = self.crawler.settings
+        self._session = IngestSession.open(
+            settings.get("KPU_ARCHIVE_DB"),
+            list(getattr(spider, "sites", [])),
+            mode=getattr(spider, "mode", "incremental"),
+            batch_size=settings.getint("KPU_BATCH_SIZE"),
+            confirm_after=timedelta(hours=settings.getfloat("KPU_REMOVAL_CONFIRM_HOURS")),
+        )
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("kpu/run_id", self._session.run_id)
         run_id_file = os.environ.get("KPU_RUN_ID_FILE")  # the scheduler's way to know which run a child made
         if run_id_file:
-            Path(run_id_file).write_text(str(run_id), encoding="utf-8")
-        spider.archive_writer = self.writer  # type: ignore[union-attr]
+            Path(run_id_file).write_text(str(self._session.run_id), encoding="utf-8")
 
-    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        if isinstance(item, ArticleItem):
-            self.writer.add_article(asdict(item))
-        elif isinstance(item, GoneItem):
-            self.writer.add_check(asdict(item))
-        elif isinstance(item, DiscoveredItem):
-            self.writer.add_discovered(item.host, item.urls, item.category_id, item.category)
-        elif isinstance(item, ListingWalkItem):
-            self.writer.add_listing_walk(item.host, item.category_id, item.pages, item.completed, item.open)
+    def process_item(self, item: object, spider: Spider | None = None) -> object:
+        if isinstance(item, RECORD_TYPES):
+            self.session.add(item)
         return item
 
     def close_spider(self, spider: Spider | None = None) -> None:
         """Store what is still batched; the run row is closed on ``spider_closed``, which knows why."""
-        self.writer.flush()
+        if self._session is not None:
+            self._session.flush()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         # Scrapy calls pipelines' close_spider before it records finish_reason, so the reason (finished,
         # shutdown on SIGTERM, closespider_timeout, ...) comes from this signal instead
+        if self._session is None:
+            return
         stats = self.crawler.stats
+        assert stats is not None
         per_site: dict[str, dict[str, int]] = {}
         for key, value in stats.get_stats().items():
             if key.startswith("kpu/site/"):
                 _, _, host, what = key.split("/", 3)
                 per_site.setdefault(host, {})[what] = value
         status = "finished" if reason == "finished" else f"stopped: {reason}"
-        self.writer.finish_run(status, stats.get_value("downloader/request_count", 0), per_site)
-        self.engine.dispose()
+        self._session.close(status, stats.get_value("downloader/request_count", 0), per_site)
+        self._session = None

@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import article, assert_clean_failure, ingest
+from conftest import kpu_archive as run
 
-from archive.db import open_engine
-from archive.store import ArchiveWriter
-from crawlers.sites import load_registry
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KPU_ARCHIVE_DB": ""}
-    return subprocess.run([sys.executable, "-m", "archive", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
-
-
-def assert_clean_failure(result: subprocess.CompletedProcess[str], phrase: str) -> None:
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and phrase in lines[0], result.stderr
-    assert "Traceback" not in result.stderr
+from archive.storage.db import open_engine
 
 
 def test_unknown_site(tmp_path: Path) -> None:
@@ -47,8 +31,9 @@ def test_bad_date_and_unreachable_database(tmp_path: Path) -> None:
     assert_clean_failure(run("export", "--since", "2025-13-01", "--db", str(tmp_path / "a.db")), "not a date")
     assert_clean_failure(run("export", "--db", "postgresql://postgres@127.0.0.1:1/none"), "cannot open archive")
     assert_clean_failure(run("export", "--db", str(tmp_path / "missing" / "a.db")), "does not exist")
-    assert_clean_failure(run("crawl", "--site", "kab-ngawi", "--db", "postgresql://postgres@127.0.0.1:1/x"),
-                         "cannot open archive")
+    assert_clean_failure(
+        run("crawl", "--site", "kab-ngawi", "--db", "postgresql://postgres@127.0.0.1:1/x"), "cannot open archive"
+    )
 
 
 def test_crawl_needs_sites() -> None:
@@ -65,19 +50,25 @@ def test_sites_lists_registry() -> None:
 def _archive_with(tmp_path: Path, title: str, body: str) -> Path:
     db = tmp_path / "a.db"
     engine = open_engine(str(db))
-    site = load_registry().get("kab-ngawi")
-    writer = ArchiveWriter(engine)
-    writer.register_sites([site])
     now = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
-    writer.add_article({
-        "host": site.host, "url": "https://kab-ngawi.kpu.go.id/blog/read/1_x", "native_id": "1",
-        "fetched_url": "https://kab-ngawi.kpu.go.id/blog/read/1_x", "http_status": 200, "fetched_at": now,
-        "raw_html": b"<html></html>", "category_id": "14", "category": "Umum", "category_source": "page",
-        "title": title, "title_source": "heading", "body_text": body, "body_html": "", "credit": None,
-        "byline": None, "view_count": 5, "hashtags": [], "images": [], "attachments": [], "see_also": [],
-        "published_at": datetime(2021, 2, 16, 17, 0, tzinfo=UTC), "published_precision": "day",
-        "published_source": "body", "published_text": "Rabu (17/2/2021)"})
-    writer.flush()
+    ingest(
+        engine,
+        article(
+            "https://kab-ngawi.kpu.go.id/blog/read/1_x",
+            body,
+            now,
+            title=title,
+            raw_html=b"<html></html>",
+            category_id="14",
+            category="Umum",
+            body_html="",
+            view_count=5,
+            published_at=datetime(2021, 2, 16, 17, 0, tzinfo=UTC),
+            published_precision="day",
+            published_source="body",
+            published_text="Rabu (17/2/2021)",
+        ),
+    )
     engine.dispose()
     return db
 
@@ -94,10 +85,13 @@ def test_csv_export_neutralises_formulas_and_round_trips(tmp_path: Path) -> None
     assert not (tmp_path / "out.csv.part").exists()
 
 
-@pytest.mark.parametrize(("since", "until", "count"), [("2021-02-17", None, 1), ("2021-02-18", None, 0),
-                                                       (None, "2021-02-16", 0), (None, "2021-02-17", 1)])
-def test_date_filters_use_the_sites_local_date(tmp_path: Path, since: str | None, until: str | None,
-                                                count: int) -> None:
+@pytest.mark.parametrize(
+    ("since", "until", "count"),
+    [("2021-02-17", None, 1), ("2021-02-18", None, 0), (None, "2021-02-16", 0), (None, "2021-02-17", 1)],
+)
+def test_date_filters_use_the_sites_local_date(
+    tmp_path: Path, since: str | None, until: str | None, count: int
+) -> None:
     db = _archive_with(tmp_path, "Judul", "Isi")
     args = ["export", "--db", str(db), "--format", "jsonl"]
     args += ["--since", since] if since else []

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from conftest import kpu_archive as run
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from archive.clusters import shingles, similar
-from archive.db import open_engine
-from archive.models import Article, Cluster, MinhashBand
-from archive.store import ArchiveWriter
+from archive.domain.sites import load_registry
+from archive.ingest import IngestSession
+from archive.ingest.clustering import shingles, similar
+from archive.storage.db import open_engine
+from archive.storage.models import Article, Cluster, MinhashBand
 from crawlers.sample.releases import Doc, evaluate, generate, record
-from crawlers.sites import load_registry
 
 T0 = datetime(2025, 10, 28, 1, 0, tzinfo=UTC)
 RELEASE = (
@@ -57,12 +55,11 @@ def doc(host: str, native: str, body: str, published: datetime | None, title: st
 
 def archive(engine, *docs: Doc, batch_size: int = 200) -> None:  # type: ignore[no-untyped-def]
     registry = load_registry()
-    writer = ArchiveWriter(engine, batch_size=batch_size)
-    writer.register_sites([registry.get(h) for h in sorted({d.host for d in docs})])
+    writer = IngestSession(
+        engine, [registry[h] for h in sorted({d.host for d in docs})], batch_size=batch_size, run=False
+    )
     for d in docs:
-        rec = record(d, d.published or T0 + timedelta(days=30))
-        rec["published_at"] = d.published
-        writer.add_article(rec)
+        writer.add(record(d, d.published or T0 + timedelta(days=30), published_at=d.published))
     writer.flush()
 
 
@@ -82,9 +79,11 @@ def test_precision_and_recall_on_the_generated_set(db_url: str) -> None:
 def test_copies_join_across_batches_and_separate_reports_stay_apart(db_url: str) -> None:
     engine = open_engine(db_url)
     archive(engine, doc("jatim.kpu.go.id", "1", copy_of(RELEASE, "Surabaya", "jatim.kpu.go.id"), T0))
-    archive(engine, doc("kab-ngawi.kpu.go.id", "2", copy_of(RELEASE, "Ngawi", "kab-ngawi.kpu.go.id"),
-                        T0 + timedelta(days=1)),
-            doc("kab-ngawi.kpu.go.id", "3", OWN_REPORT, T0 + timedelta(days=1)))
+    archive(
+        engine,
+        doc("kab-ngawi.kpu.go.id", "2", copy_of(RELEASE, "Ngawi", "kab-ngawi.kpu.go.id"), T0 + timedelta(days=1)),
+        doc("kab-ngawi.kpu.go.id", "3", OWN_REPORT, T0 + timedelta(days=1)),
+    )
     archive(engine, doc("kab-pacitan.kpu.go.id", "4", RELEASE.upper(), T0 + timedelta(hours=5)))
     found = clusters_of(engine)
     assert found["1"] is not None and found["1"] == found["2"] == found["4"]
@@ -100,14 +99,19 @@ def test_origin_is_earliest_then_the_higher_level(db_url: str) -> None:
     engine = open_engine(db_url)
     day = datetime(2025, 11, 3, tzinfo=UTC)
     # same day-precision date on a regency and a province: the province is the origin
-    archive(engine, doc("kab-ngawi.kpu.go.id", "1", copy_of(RELEASE, "Ngawi", "kab-ngawi.kpu.go.id"), day),
-            doc("jatim.kpu.go.id", "2", RELEASE, day))
+    archive(
+        engine,
+        doc("kab-ngawi.kpu.go.id", "1", copy_of(RELEASE, "Ngawi", "kab-ngawi.kpu.go.id"), day),
+        doc("jatim.kpu.go.id", "2", RELEASE, day),
+    )
     with Session(engine) as session:
         origin = session.get(Article, session.scalar(select(Cluster.origin_article_id)))
         assert origin is not None and origin.native_id == "2"
     # an earlier copy found later becomes the origin
-    archive(engine, doc("kab-madiun.kpu.go.id", "3", copy_of(RELEASE, "Madiun", "kab-madiun.kpu.go.id"),
-                        day - timedelta(days=1)))
+    archive(
+        engine,
+        doc("kab-madiun.kpu.go.id", "3", copy_of(RELEASE, "Madiun", "kab-madiun.kpu.go.id"), day - timedelta(days=1)),
+    )
     with Session(engine) as session:
         origin = session.get(Article, session.scalar(select(Cluster.origin_article_id)))
         assert origin is not None and origin.native_id == "3"
@@ -118,12 +122,27 @@ def test_origin_is_earliest_then_the_higher_level(db_url: str) -> None:
 def test_a_bridging_copy_merges_two_clusters(db_url: str) -> None:
     engine = open_engine(db_url)
     paragraphs = RELEASE.split("\n\n")
-    first_half = "\n\n".join(paragraphs[:3] + ["Tambahan keterangan dari KPU daerah mengenai jadwal rapat pleno "
-                                                "rekapitulasi di tingkat kecamatan dan desa kelurahan setempat."])
-    second_half = "\n\n".join(["Pengantar redaksi tentang keputusan KPU RI yang diteruskan kepada seluruh satuan "
-                               "kerja di daerah untuk segera ditindaklanjuti."] + paragraphs[2:])
-    archive(engine, doc("kab-ngawi.kpu.go.id", "1", first_half, T0), doc("kab-magetan.kpu.go.id", "2", first_half, T0),
-            doc("kab-madiun.kpu.go.id", "3", second_half, T0), doc("kab-pacitan.kpu.go.id", "4", second_half, T0))
+    first_half = "\n\n".join(
+        paragraphs[:3]
+        + [
+            "Tambahan keterangan dari KPU daerah mengenai jadwal rapat pleno "
+            "rekapitulasi di tingkat kecamatan dan desa kelurahan setempat."
+        ]
+    )
+    second_half = "\n\n".join(
+        [
+            "Pengantar redaksi tentang keputusan KPU RI yang diteruskan kepada seluruh satuan "
+            "kerja di daerah untuk segera ditindaklanjuti."
+        ]
+        + paragraphs[2:]
+    )
+    archive(
+        engine,
+        doc("kab-ngawi.kpu.go.id", "1", first_half, T0),
+        doc("kab-magetan.kpu.go.id", "2", first_half, T0),
+        doc("kab-madiun.kpu.go.id", "3", second_half, T0),
+        doc("kab-pacitan.kpu.go.id", "4", second_half, T0),
+    )
     before = clusters_of(engine)  # the halves share one paragraph: too little to call them copies
     assert before["1"] == before["2"] and before["3"] == before["4"] and before["1"] != before["3"]
     archive(engine, doc("jatim.kpu.go.id", "5", RELEASE, T0 - timedelta(hours=3)))
@@ -156,19 +175,16 @@ def test_similarity_rule() -> None:
     assert not similar(release, shingles(OWN_REPORT))
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KPU_ARCHIVE_DB": ""}
-    return subprocess.run([sys.executable, "-m", "archive", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
-
-
 def test_export_columns_one_per_cluster_and_the_clusters_command(tmp_path: Path) -> None:
     db = str(tmp_path / "a.db")
     engine = open_engine(db)
-    archive(engine, doc("jatim.kpu.go.id", "1", RELEASE, T0),
-            doc("kab-ngawi.kpu.go.id", "2", copy_of(RELEASE, "Ngawi", "kab-ngawi.kpu.go.id"), T0 + timedelta(hours=26)),
-            doc("kab-madiun.kpu.go.id", "3", copy_of(RELEASE, "Madiun", "kab-madiun.kpu.go.id"), T0 + timedelta(hours=3)),
-            doc("kab-ngawi.kpu.go.id", "4", OWN_REPORT, T0, title="Rapat Koordinasi"))
+    archive(
+        engine,
+        doc("jatim.kpu.go.id", "1", RELEASE, T0),
+        doc("kab-ngawi.kpu.go.id", "2", copy_of(RELEASE, "Ngawi", "kab-ngawi.kpu.go.id"), T0 + timedelta(hours=26)),
+        doc("kab-madiun.kpu.go.id", "3", copy_of(RELEASE, "Madiun", "kab-madiun.kpu.go.id"), T0 + timedelta(hours=3)),
+        doc("kab-ngawi.kpu.go.id", "4", OWN_REPORT, T0, title="Rapat Koordinasi"),
+    )
     engine.dispose()
     rows = list(csv.DictReader(io.StringIO(run("export", "--db", db).stdout)))
     assert len(rows) == 4
@@ -184,8 +200,9 @@ def test_export_columns_one_per_cluster_and_the_clusters_command(tmp_path: Path)
     engine.dispose()
     one = list(csv.DictReader(io.StringIO(run("export", "--db", db, "--one-per-cluster").stdout)))
     assert sorted(r["native_id"] for r in one) == ["2", "4"]
-    with_removed = list(csv.DictReader(io.StringIO(run("export", "--db", db, "--one-per-cluster",
-                                                       "--include-removed").stdout)))
+    with_removed = list(
+        csv.DictReader(io.StringIO(run("export", "--db", db, "--one-per-cluster", "--include-removed").stdout))
+    )
     assert sorted(r["native_id"] for r in with_removed) == ["1", "4"]
     listing = run("clusters", "--db", db)
     assert listing.returncode == 0, listing.stderr
@@ -200,13 +217,16 @@ def test_backfill_clusters_an_archive_made_without_them(tmp_path: Path) -> None:
     db = str(tmp_path / "old.db")
     engine = open_engine(db)
     registry = load_registry()
-    writer = ArchiveWriter(engine, cluster=False)  # as an archive from before clustering existed
-    docs = [doc("jatim.kpu.go.id", "1", RELEASE, T0),
-            doc("kab-ngawi.kpu.go.id", "2", copy_of(RELEASE, "Ngawi", "kab-ngawi.kpu.go.id"), T0 + timedelta(hours=4)),
-            doc("kab-ngawi.kpu.go.id", "3", OWN_REPORT, T0)]
-    writer.register_sites([registry.get(h) for h in sorted({d.host for d in docs})])
+    docs = [
+        doc("jatim.kpu.go.id", "1", RELEASE, T0),
+        doc("kab-ngawi.kpu.go.id", "2", copy_of(RELEASE, "Ngawi", "kab-ngawi.kpu.go.id"), T0 + timedelta(hours=4)),
+        doc("kab-ngawi.kpu.go.id", "3", OWN_REPORT, T0),
+    ]
+    writer = IngestSession(
+        engine, [registry[h] for h in sorted({d.host for d in docs})], cluster=False, run=False
+    )  # as an archive from before clustering existed
     for d in docs:
-        writer.add_article(record(d, d.published))
+        writer.add(record(d, d.published))
     writer.flush()
     assert set(clusters_of(engine).values()) == {None}
     engine.dispose()

@@ -11,21 +11,22 @@ import multiprocessing
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive.db import open_engine
-from archive.models import Article, Cluster
+from archive.domain.sites import load_registry
+from archive.storage.db import open_engine
+from archive.storage.models import Article, Cluster
 from crawlers.sample.releases import generate, record
-from crawlers.sites import load_registry
 
 
 def _write(db_url: str, hosts: list[tuple[str, str]], reverse: bool) -> None:
-    from archive.store import ArchiveWriter
+    from archive.ingest import IngestSession
 
     docs = generate(seed=3, releases=30, background=50, hosts=hosts)
     registry = load_registry()
-    writer = ArchiveWriter(open_engine(db_url), batch_size=5)
-    writer.register_sites([registry.get(h) for h in sorted({d.host for d in docs})])
+    writer = IngestSession(
+        open_engine(db_url), [registry[h] for h in sorted({d.host for d in docs})], batch_size=5, run=False
+    )
     for doc in reversed(docs) if reverse else docs:
-        writer.add_article(record(doc, doc.published))
+        writer.add(record(doc, doc.published))
     writer.flush()
     writer.engine.dispose()
 
@@ -44,6 +45,9 @@ def test_two_processes_write_the_same_posts_once(db_url: str) -> None:
     engine = open_engine(db_url)
     with Session(engine) as session:
         assert session.scalar(select(func.count(Article.id))) == expected
-        assert session.scalar(select(func.count(func.distinct(Article.cluster_id)))) == \
-            session.scalar(select(func.count(Cluster.id))) > 0
+        assert (
+            session.scalar(select(func.count(func.distinct(Article.cluster_id))))
+            == session.scalar(select(func.count(Cluster.id)))
+            > 0
+        )
     engine.dispose()

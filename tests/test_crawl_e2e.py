@@ -5,19 +5,22 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 
 import pytest
+from conftest import kpu_archive
 
 from crawlers.sample.pages import SampleSite, expected_body_text
 from crawlers.sample.server import SampleWorld, filler, load_articles, write_registry
 
 SITES = [
     SampleSite("kota-singkawang.kpu.go.id", "KPU Kota Singkawang", {"104": "Berita Terkini", "11": "Pengumuman"}),
-    SampleSite("kab-pacitan.kpu.go.id", "KPU Kabupaten Pacitan", {"104": "Berita Terkini", "135": "Opini"},
-               variant="b", index_php_links=True),
+    SampleSite(
+        "kab-pacitan.kpu.go.id",
+        "KPU Kabupaten Pacitan",
+        {"104": "Berita Terkini", "135": "Opini"},
+        variant="b",
+        index_php_links=True,
+    ),
     SampleSite("kab-tolikara.kpu.go.id", "KPU Kabupaten Tolikara", {"104": "Berita Terkini"}),
 ]
 
@@ -28,19 +31,14 @@ def build_world() -> SampleWorld:
     for site in SITES:
         articles.extend(a for a in load_articles() if a.host == site.host)
         articles.extend(filler(site, 5))
-    world = SampleWorld(sites=list(SITES), articles=articles, per_page=2,
-                        repeat_last_page={"kab-tolikara.kpu.go.id"})
+    world = SampleWorld(sites=list(SITES), articles=articles, per_page=2, repeat_last_page={"kab-tolikara.kpu.go.id"})
     first_filler = next(a for a in articles if a.host == "kota-singkawang.kpu.go.id" and a.extra.get("synthetic"))
-    world.fail_once = {("kab-pacitan.kpu.go.id", "/blog/category/104"),
-                       ("kota-singkawang.kpu.go.id", first_filler.path)}
+    world.fail_once = {
+        ("kab-pacitan.kpu.go.id", "/blog/category/104"),
+        ("kota-singkawang.kpu.go.id", first_filler.path),
+    }
     assert hosts == {a.host for a in articles}
     return world
-
-
-def kpu_archive(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KPU_DOWNLOAD_DELAY": "0", "KPU_ARCHIVE_DB": ""}
-    return subprocess.run([sys.executable, "-m", "archive", *args], capture_output=True, text=True, env=env,
-                          timeout=300)
 
 
 def expected_published(article) -> str | None:  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawlers.dates import parse_body_date, parse_metadata_date
+from crawlers.platforms.regional_cms.dates import parse_body_date, parse_metadata_date
 
 SEEN = datetime(2026, 1, 30, 5, 0, tzinfo=UTC)  # first seen: 30 Jan 2026, 12:00 WIB
 
@@ -14,7 +14,12 @@ SEEN = datetime(2026, 1, 30, 5, 0, tzinfo=UTC)  # first seen: 30 Jan 2026, 12:00
     [
         # Hari (d/m) without a year: latest year with that weekday, not after first seen
         ("Kupang - KPU NTT menggelar rapat, Kamis (4/12).", "Asia/Makassar", "2025-12-04T00:00:00+08:00", "day"),
-        ("Pacitan — upacara Sumpah Pemuda, Selasa (28/10). Kegiatan ini", "Asia/Jakarta", "2025-10-28T00:00:00+07:00", "day"),
+        (
+            "Pacitan — upacara Sumpah Pemuda, Selasa (28/10). Kegiatan ini",
+            "Asia/Jakarta",
+            "2025-10-28T00:00:00+07:00",
+            "day",
+        ),
         ("Kegiatan berlangsung Kamis (21/8) di aula.", "Asia/Jakarta", "2025-08-21T00:00:00+07:00", "day"),
         ("Kegiatan berlangsung Kamis (16/06) di aula.", "Asia/Jakarta", "2022-06-16T00:00:00+07:00", "day"),
         ("Riau, Ahad (20/10) pagi.", "Asia/Jakarta", "2024-10-20T00:00:00+07:00", "day"),

@@ -7,22 +7,20 @@ import csv
 import hashlib
 import io
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import kpu_archive as cli
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 from test_search import build
 
 from archive import Archive
-from archive.browse import metadata
-from archive.db import open_engine
-from archive.models import Article
+from archive.read.browse import metadata
+from archive.storage.db import open_engine
+from archive.storage.models import Article
 
 EVIL_TITLE = '=HYPERLINK("http://example.invalid","klik")'
 
@@ -37,12 +35,6 @@ def db(tmp_path: Path) -> Path:
         session.execute(update(Article).where(Article.native_id == "934").values(body_text="+62 811 0000 dan -1"))
     engine.dispose()
     return path
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KPU_ARCHIVE_DB": ""}
-    return subprocess.run([sys.executable, "-m", "archive", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
 
 
 def manifest_of(path: Path) -> dict:
@@ -91,11 +83,13 @@ def test_excel_variant_has_a_bom_and_crlf(db: Path, tmp_path: Path) -> None:
     out = tmp_path / "excel.csv"
     assert cli("export", "--db", str(db), "--out", str(out), "--excel").returncode == 0
     raw = out.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbfarchive_id,") and b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")[:200]
+    assert (
+        raw.startswith(b"\xef\xbb\xbfarchive_id,") and b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")[:200]
+    )
     text = raw.decode("utf-8-sig")
     assert "Sumpah Pemuda" in text
     assert manifest_of(out)["format"] == "csv+excel"
-    plain = (tmp_path / "plain.csv")
+    plain = tmp_path / "plain.csv"
     assert cli("export", "--db", str(db), "--out", str(plain)).returncode == 0
     assert not plain.read_bytes().startswith(b"\xef\xbb\xbf")
 
@@ -118,8 +112,11 @@ def test_parquet_round_trip(db: Path, tmp_path: Path) -> None:
 
 
 def test_export_refuses_what_it_cannot_do(db: Path) -> None:
-    for args, phrase in ((("--format", "parquet"), "--out"), (("--format", "jsonl", "--excel"), "--excel"),
-                         (("--query", "-only"), "bad search query")):
+    for args, phrase in (
+        (("--format", "parquet"), "--out"),
+        (("--format", "jsonl", "--excel"), "--excel"),
+        (("--query", "-only"), "bad search query"),
+    ):
         result = cli("export", "--db", str(db), *args)
         assert result.returncode == 2 and result.stderr.count("\n") == 1 and phrase in result.stderr, result.stderr
 
@@ -135,7 +132,9 @@ def test_datasette_serves_search_facets_and_canned_queries(db: Path) -> None:
 
     engine = open_engine(str(db))
     with Session(engine) as session, session.begin():
-        session.execute(update(Article).where(Article.native_id == "934").values(removed_at=datetime(2026, 2, 1, tzinfo=UTC)))
+        session.execute(
+            update(Article).where(Article.native_id == "934").values(removed_at=datetime(2026, 2, 1, tzinfo=UTC))
+        )
     engine.dispose()
     name = db.stem
     ds = Datasette([str(db)], metadata=metadata(name))

@@ -9,13 +9,27 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse
 
-from crawlers.extract import extract_article, extract_category_links, extract_listing
-from crawlers.urls import article_ref
+from archive.domain.identity import article_ref
+from crawlers.platforms.regional_cms.article import extract_article
+from crawlers.platforms.regional_cms.listing import extract_category_links, extract_listing
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 CASES = sorted(p.stem for p in FIXTURES.glob("*.html"))
-FIELDS = ("title", "category", "body_text", "credit", "byline", "view_count", "hashtags", "images",
-          "attachments", "see_also", "published_at", "published_source", "published_precision")
+FIELDS = (
+    "title",
+    "category",
+    "body_text",
+    "credit",
+    "byline",
+    "view_count",
+    "hashtags",
+    "images",
+    "attachments",
+    "see_also",
+    "published_at",
+    "published_source",
+    "published_precision",
+)
 BOILERPLATE = ("Bagikan", "facebook twitter", "Telah dilihat", "Berita Populer", "Hak Cipta", "Beranda", "Kontak")
 
 
@@ -23,13 +37,24 @@ def _extract(stem: str) -> tuple[dict, dict]:
     expected = json.loads((FIXTURES / f"{stem}.json").read_text(encoding="utf-8"))
     body = (FIXTURES / f"{stem}.html").read_bytes()
     response = HtmlResponse(expected["url"], body=body, encoding="utf-8")
-    fields = extract_article(response.selector, expected["url"], timezone=expected["timezone"],
-                             first_seen=datetime.fromisoformat(expected["first_seen"]))
+    fields = extract_article(
+        response.selector,
+        expected["url"],
+        timezone=expected["timezone"],
+        first_seen=datetime.fromisoformat(expected["first_seen"]),
+    )
     got = {
-        "title": fields.title, "category": fields.category, "body_text": fields.body_text,
-        "credit": fields.credit, "byline": fields.byline, "view_count": fields.view_count,
-        "hashtags": fields.hashtags, "images": fields.images, "attachments": fields.attachments,
-        "see_also": fields.see_also, "published_source": fields.published_source,
+        "title": fields.title,
+        "category": fields.category,
+        "body_text": fields.body_text,
+        "credit": fields.credit,
+        "byline": fields.byline,
+        "view_count": fields.view_count,
+        "hashtags": fields.hashtags,
+        "images": fields.images,
+        "attachments": fields.attachments,
+        "see_also": fields.see_also,
+        "published_source": fields.published_source,
         "published_at": fields.published.value.isoformat() if fields.published else None,
         "published_precision": fields.published.precision if fields.published else None,
     }
@@ -66,8 +91,12 @@ def test_body_html_is_sanitised() -> None:
     <script>alert(1)</script><p><a href="javascript:alert(1)">tautan</a> dan
     <a href="/storage/files/abc.pdf">unduh</a> paragraf kedua juga panjang sekali.</p></div></div></body></html>"""
     response = HtmlResponse("https://kab-ngawi.kpu.go.id/blog/read/1_x", body=page, encoding="utf-8")
-    fields = extract_article(response.selector, response.url, timezone="Asia/Jakarta",
-                             first_seen=datetime.fromisoformat("2026-01-01T00:00:00+00:00"))
+    fields = extract_article(
+        response.selector,
+        response.url,
+        timezone="Asia/Jakarta",
+        first_seen=datetime.fromisoformat("2026-01-01T00:00:00+00:00"),
+    )
     assert "onclick" not in fields.body_html and "<script" not in fields.body_html
     assert "javascript:" not in fields.body_html
     assert 'href="https://kab-ngawi.kpu.go.id/storage/files/abc.pdf"' in fields.body_html
@@ -83,8 +112,13 @@ def test_menu_categories_and_listing_links() -> None:
     <a href="https://www.kpu.go.id/berita/baca/1/x">KPU RI</a></div></body></html>"""
     response = HtmlResponse("https://ntb.kpu.go.id/index.php/blog/category/104-1?page=33", body=page, encoding="utf-8")
     assert extract_category_links(response.selector, response.url) == {"104-1": "BeritaTerkini", "135": "Opini"}
-    listing = extract_listing(response.selector, response.url,
-                              is_article=lambda u: (r := article_ref(u)) is not None and r.host == "ntb.kpu.go.id")
+    listing = extract_listing(
+        response.selector,
+        response.url,
+        is_article=lambda u: (r := article_ref(u)) is not None and r.host == "ntb.kpu.go.id",
+    )
     assert listing.label == "BeritaTerkini"
     assert [article_ref(u).canonical_url for u in listing.article_urls] == [
-        "https://ntb.kpu.go.id/blog/read/12_judul-a", "https://ntb.kpu.go.id/blog/read/judul-b"]
+        "https://ntb.kpu.go.id/blog/read/12_judul-a",
+        "https://ntb.kpu.go.id/blog/read/judul-b",
+    ]

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive.db import open_engine
-from archive.models import Article
+from archive.storage.db import open_engine
+from archive.storage.models import Article
 from crawlers.sample.pages import SampleArticle, SampleSite
 from crawlers.sample.server import SampleWorld, filler, write_registry
 
@@ -34,8 +34,12 @@ def fresh_posts(count: int) -> list[SampleArticle]:
 
 def crawl(registry: Path, db: str, world: SampleWorld, kill_at_article: int | None) -> int:
     env = {**os.environ, "KPU_DOWNLOAD_DELAY": "0", "KPU_ARCHIVE_DB": "", "KPU_BATCH_SIZE": "2"}
-    process = subprocess.Popen([sys.executable, "-m", "archive", "crawl", "--all", "--registry", str(registry),
-                                "--db", db], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "archive", "crawl", "--all", "--registry", str(registry), "--db", db],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     seen = {"articles": 0}
 
     def maybe_kill(host: str, path: str) -> None:
@@ -87,8 +91,12 @@ def test_killed_while_page_two_stalls_after_page_one_was_stored(tmp_path: Path) 
         assert crawl(registry, db, world, None) == 0
         world.articles = fresh_posts(6) + world.articles  # pages 1 and 2 hold news
         env = {**os.environ, "KPU_DOWNLOAD_DELAY": "0", "KPU_ARCHIVE_DB": "", "KPU_BATCH_SIZE": "2"}
-        process = subprocess.Popen([sys.executable, "-m", "archive", "crawl", "--all", "--registry", str(registry),
-                                    "--db", db], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "archive", "crawl", "--all", "--registry", str(registry), "--db", db],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
 
         def stall_then_kill(host: str, path: str) -> None:
             if "page=2" in path:

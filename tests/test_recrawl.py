@@ -10,41 +10,47 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import kpu_archive
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.db import open_engine
-from archive.models import Article, ArticleEvent, ArticleUrl
+from archive.storage.db import open_engine
+from archive.storage.models import Article, ArticleEvent, ArticleUrl
 from crawlers.sample.pages import SampleArticle, SampleSite
 from crawlers.sample.server import SampleWorld, filler, load_articles, write_registry
 
 SING = SampleSite("kota-singkawang.kpu.go.id", "KPU Kota Singkawang", {"104": "Berita Terkini", "11": "Pengumuman"})
-PAC = SampleSite("kab-pacitan.kpu.go.id", "KPU Kabupaten Pacitan", {"104": "Berita Terkini", "135": "Opini"},
-                 variant="b", index_php_links=True)
-
-
-def kpu_archive(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KPU_DOWNLOAD_DELAY": "0", "KPU_ARCHIVE_DB": ""}
-    return subprocess.run([sys.executable, "-m", "archive", *args], capture_output=True, text=True, env=env,
-                          timeout=300)
+PAC = SampleSite(
+    "kab-pacitan.kpu.go.id",
+    "KPU Kabupaten Pacitan",
+    {"104": "Berita Terkini", "135": "Opini"},
+    variant="b",
+    index_php_links=True,
+)
 
 
 def new_post(site: SampleSite, n: int) -> SampleArticle:
     town = site.name.split()[-1]
     return SampleArticle(
-        host=site.host, id=str(9100 + n), slug=f"berita-baru-{n}-kpu-{town.lower()}", category="104",
-        title=f"Berita Baru {n}: Sosialisasi Pendidikan Pemilih KPU {town}", views=1,
-        blocks=[f"{town} - KPU {town} menggelar sosialisasi pendidikan pemilih gelombang {n} di aula kantor, "
-                f"Selasa (4/11/2025).", "Kegiatan diikuti pelajar dan mahasiswa pemilih pemula. (Humas)"],
-        extra={"synthetic": True})
+        host=site.host,
+        id=str(9100 + n),
+        slug=f"berita-baru-{n}-kpu-{town.lower()}",
+        category="104",
+        title=f"Berita Baru {n}: Sosialisasi Pendidikan Pemilih KPU {town}",
+        views=1,
+        blocks=[
+            f"{town} - KPU {town} menggelar sosialisasi pendidikan pemilih gelombang {n} di aula kantor, "
+            f"Selasa (4/11/2025).",
+            "Kegiatan diikuti pelajar dan mahasiswa pemilih pemula. (Humas)",
+        ],
+        extra={"synthetic": True},
+    )
 
 
 class Scenario:
@@ -62,8 +68,9 @@ class Scenario:
 
     def phase2(self) -> None:
         f = list(self.sing_f)
-        self.edited = replace(f[1], title=f[1].title + " (Diperbarui)",
-                              blocks=[*f[1].blocks, "Ralat: rapat dipindah ke Rabu pagi."])
+        self.edited = replace(
+            f[1], title=f[1].title + " (Diperbarui)", blocks=[*f[1].blocks, "Ralat: rapat dipindah ke Rabu pagi."]
+        )
         f[1] = self.edited
         self.removed, self.soft = f[5], f[6]
         self.flaky = f[4]
@@ -135,13 +142,23 @@ def test_incremental_run_after_the_world_changed(scenario) -> None:  # type: ign
     assert (counts["new"], counts["updated"], counts["unchanged"], counts["removed"]) == (4, 1, 0, 0)
     paths = [(host.split(".")[0], re.sub(r"^/index\.php", "", path)) for host, path, _ in requests]
     articles = sorted(p for _, p in paths if "/blog/read/" in p)
-    assert articles == sorted([new_post(SING, n).path for n in (1, 2, 3)] + [new_post(PAC, 1).path,
-                                                                               scenario.edited.path])
+    assert articles == sorted(
+        [new_post(SING, n).path for n in (1, 2, 3)] + [new_post(PAC, 1).path, scenario.edited.path]
+    )
     listings = sorted(p for _, p in paths if "/blog/category/" in p)
     # singkawang 104: pages 1-3 hold news, page 4 is all known; 11: page 1; pacitan 104: pages 1-2; 135: page 1
-    assert listings == sorted(["/blog/category/104", "/blog/category/104?page=2", "/blog/category/104?page=3",
-                               "/blog/category/104?page=4", "/blog/category/11",
-                               "/blog/category/104", "/blog/category/104?page=2", "/blog/category/135"])
+    assert listings == sorted(
+        [
+            "/blog/category/104",
+            "/blog/category/104?page=2",
+            "/blog/category/104?page=3",
+            "/blog/category/104?page=4",
+            "/blog/category/11",
+            "/blog/category/104",
+            "/blog/category/104?page=2",
+            "/blog/category/135",
+        ]
+    )
     assert len(requests) == 2 + 2 + len(listings) + len(articles)
 
 
@@ -160,8 +177,9 @@ def test_second_check_confirms_removals_first(scenario) -> None:  # type: ignore
     result, requests = scenario.results["recheck2"]
     counts = summary(result)
     assert counts["removed"] == 2 and counts["updated"] == 0 and counts["new"] == 0
-    assert sorted(p for _, p, _ in requests if p != "/robots.txt") == sorted([scenario.removed.path,
-                                                                              scenario.soft.path])
+    assert sorted(p for _, p, _ in requests if p != "/robots.txt") == sorted(
+        [scenario.removed.path, scenario.soft.path]
+    )
 
 
 def test_a_post_that_comes_back_is_restored(scenario) -> None:  # type: ignore[no-untyped-def]
@@ -180,8 +198,11 @@ def test_archive_state_no_duplicate_no_false_removal(scenario) -> None:  # type:
     with Session(engine) as session:
         articles = session.scalars(select(Article)).all()
         assert len(articles) == 21  # 17 + 4 new: the moved post is still one article
-        ever_suspected = set(session.scalars(select(Article.native_id).join(ArticleEvent)
-                                             .where(ArticleEvent.kind == "removal-suspected")))
+        ever_suspected = set(
+            session.scalars(
+                select(Article.native_id).join(ArticleEvent).where(ArticleEvent.kind == "removal-suspected")
+            )
+        )
         removed = {a.native_id: a for a in articles if a.removed_at is not None}
         assert ever_suspected == {scenario.removed.native_id, scenario.soft.native_id}  # not the 503 post
         assert {a.native_id for a in articles if a.removal_suspected_at} == {scenario.soft.native_id}
@@ -190,8 +211,9 @@ def test_archive_state_no_duplicate_no_false_removal(scenario) -> None:  # type:
         assert soft.removal_reason == "soft-404" and soft.removal_status == 200
         moved = next(a for a in articles if a.url.endswith(scenario.moved.path))
         urls = session.scalars(select(ArticleUrl.url).where(ArticleUrl.article_id == moved.id)).all()
-        assert sorted(urls) == sorted([f"https://{PAC.host}{scenario.moved_from.path}",
-                                       f"https://{PAC.host}{scenario.moved.path}"])
+        assert sorted(urls) == sorted(
+            [f"https://{PAC.host}{scenario.moved_from.path}", f"https://{PAC.host}{scenario.moved.path}"]
+        )
     engine.dispose()
 
 
@@ -199,14 +221,21 @@ def test_exports_versions_and_removed(scenario) -> None:  # type: ignore[no-unty
     live = list(csv.DictReader(io.StringIO(kpu_archive("export", "--db", scenario.db).stdout)))
     assert len(live) == 20 and len({r["url"] for r in live}) == 20
     assert "removed_at" not in live[0]
-    everything = [json.loads(line) for line in kpu_archive("export", "--db", scenario.db, "--format", "jsonl",
-                                                           "--include-removed").stdout.splitlines()]
+    everything = [
+        json.loads(line)
+        for line in kpu_archive(
+            "export", "--db", scenario.db, "--format", "jsonl", "--include-removed"
+        ).stdout.splitlines()
+    ]
     assert len(everything) == 21
     soft = [r for r in everything if r["url"].endswith(scenario.soft.path)]
     assert soft[0]["removed_at"] and soft[0]["removal_reason"] == "soft-404"
-    versions = [json.loads(line) for line in kpu_archive("export", "--db", scenario.db, "--format", "jsonl",
-                                                         "--include-versions", "--include-removed"
-                                                         ).stdout.splitlines()]
+    versions = [
+        json.loads(line)
+        for line in kpu_archive(
+            "export", "--db", scenario.db, "--format", "jsonl", "--include-versions", "--include-removed"
+        ).stdout.splitlines()
+    ]
     assert len(versions) == 21 + 2  # the two edited posts have two versions each
     edited = [r for r in versions if r["url"].endswith(scenario.edited.path)]
     assert [r["version"] for r in edited] == [1, 2]
@@ -230,8 +259,14 @@ def test_runs_lists_every_run(scenario) -> None:  # type: ignore[no-untyped-def]
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 1 + 6
-    assert [line.split()[4] for line in lines[1:]] == ["recheck", "recheck", "recheck", "incremental",
-                                                       "incremental", "incremental"]
+    assert [line.split()[4] for line in lines[1:]] == [
+        "recheck",
+        "recheck",
+        "recheck",
+        "incremental",
+        "incremental",
+        "incremental",
+    ]
 
 
 def test_bad_flags_are_one_line_errors(tmp_path: Path) -> None:

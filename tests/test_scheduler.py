@@ -21,15 +21,15 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from archive.db import open_engine
-from archive.models import Article, CrawlRun, JobRun
-from archive.schedule_config import ConfigError, ScheduleConfig, load_config, parse_duration
-from archive.scheduler import ANCHOR, JOBS_TABLE, ArchiveScheduler, SchedulerError, plan
+from archive.scheduler.config import ConfigError, ScheduleConfig, load_config, parse_duration
+from archive.scheduler.service import ANCHOR, JOBS_TABLE, ArchiveScheduler, SchedulerError, plan
+from archive.storage.db import open_engine
+from archive.storage.models import Article, CrawlRun, JobRun
 from crawlers.sample.pages import SampleSite
 from crawlers.sample.server import SampleWorld, filler, write_registry
 
 HOSTS = ["kab-ngawi.kpu.go.id", "kab-madiun.kpu.go.id", "kota-palu.kpu.go.id"]
-FAKE_CRAWL = '''
+FAKE_CRAWL = """
 import json, os, sys, time
 args = sys.argv[1:]
 site = args[args.index("--site") + 1]
@@ -44,7 +44,7 @@ time.sleep(float(os.environ.get("FAKE_SLEEP", "0")))
 with open(os.environ["FAKE_LOG"], "a") as log:
     log.write(json.dumps({"end": time.time(), "site": site, "kind": kind, "pid": os.getpid()}) + "\\n")
 sys.exit(int(os.environ.get("FAKE_EXIT", "0")))
-'''
+"""
 
 
 @pytest.fixture
@@ -53,9 +53,14 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-un
     script.write_text(FAKE_CRAWL)
     log = tmp_path / "fake.jsonl"
     monkeypatch.setenv("FAKE_LOG", str(log))
-    config = ScheduleConfig(crawl_command=(sys.executable, str(script)), log_dir=tmp_path / "logs",
-                            incremental_every=timedelta(hours=1), full_every=timedelta(days=7),
-                            recheck_every=timedelta(days=1), stop_grace=timedelta(seconds=5))
+    config = ScheduleConfig(
+        crawl_command=(sys.executable, str(script)),
+        log_dir=tmp_path / "logs",
+        incremental_every=timedelta(hours=1),
+        full_every=timedelta(days=7),
+        recheck_every=timedelta(days=1),
+        stop_grace=timedelta(seconds=5),
+    )
     db = f"sqlite:///{tmp_path / 'archive.db'}"
 
     def events() -> list[dict]:
@@ -89,15 +94,21 @@ def test_plan_spreads_sites_evenly_and_is_stable() -> None:
 
 def test_config_file_then_flags(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
-    path.write_text('[schedule]\nincremental_every = "3h"\nrecheck_limit = 50\n[limits]\nmax_parallel = 2\n'
-                    '[sites]\nexclude = ["kab-ngawi"]\n[logs]\ndir = "L"\nkeep = 3\n')
+    path.write_text(
+        '[schedule]\nincremental_every = "3h"\nrecheck_limit = 50\n[limits]\nmax_parallel = 2\n'
+        '[sites]\nexclude = ["kab-ngawi"]\n[logs]\ndir = "L"\nkeep = 3\n'
+    )
     config = load_config(path, incremental_every="90m", max_parallel=None)
     assert config.incremental_every == timedelta(minutes=90) and config.recheck_limit == 50
     assert config.max_parallel == 2 and config.exclude == ("kab-ngawi",) and config.keep_logs == 3
     assert config.log_dir == Path("L")
-    for bad, phrase in (('[schedule]\nincremental_every = "soon"\n', "not a duration"),
-                        ("[schedule]\nevery = 1\n", "unknown setting"), ("[nope]\n", "unknown section"),
-                        ("[limits]\nmax_parallel = 0\n", "at least 1"), ("x = [", "not valid TOML")):
+    for bad, phrase in (
+        ('[schedule]\nincremental_every = "soon"\n', "not a duration"),
+        ("[schedule]\nevery = 1\n", "unknown setting"),
+        ("[nope]\n", "unknown section"),
+        ("[limits]\nmax_parallel = 0\n", "at least 1"),
+        ("x = [", "not valid TOML"),
+    ):
         path.write_text(bad)
         with pytest.raises(ConfigError, match=phrase):
             load_config(path)
@@ -128,8 +139,9 @@ def test_after_downtime_each_job_catches_up_once(fake) -> None:  # type: ignore[
     before.stop()
     assert events() == []
     with open_engine(db).begin() as conn:
-        due = conn.execute(text(f"SELECT count(*) FROM {JOBS_TABLE} WHERE next_run_time < :t"),
-                           {"t": time.time() - 3600}).scalar()
+        due = conn.execute(
+            text(f"SELECT count(*) FROM {JOBS_TABLE} WHERE next_run_time < :t"), {"t": time.time() - 3600}
+        ).scalar()
     assert due == 2 * len(HOSTS) + 1
     run_for(ArchiveScheduler(config, db, HOSTS), 4)
     starts = [(e["kind"], e["site"]) for e in events() if "start" in e]
@@ -177,8 +189,9 @@ def test_an_overlapping_run_is_refused(fake, monkeypatch: pytest.MonkeyPatch) ->
     assert 1 <= len([e for e in log if "start" in e]) <= 2  # not one per second
 
 
-def test_a_hung_crawl_is_stopped_recorded_and_the_next_goes_ahead(fake, tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_hung_crawl_is_stopped_recorded_and_the_next_goes_ahead(
+    fake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     config, db, events = fake
     monkeypatch.setenv("FAKE_HANG_ONCE", str(tmp_path / "hung"))
     config = replace(config, incremental_every=timedelta(seconds=2), crawl_timeout=timedelta(seconds=1))
@@ -225,8 +238,10 @@ def test_a_second_scheduler_on_postgresql_is_refused(fake, pg_url: str) -> None:
 
 # ---- end to end: the real command, real crawls ---------------------------------------------------
 
-SITES = [SampleSite("kab-ngawi.kpu.go.id", "KPU Kabupaten Ngawi", {"104": "Berita Terkini"}),
-         SampleSite("kota-palu.kpu.go.id", "KPU Kota Palu", {"104": "Berita Terkini"}, variant="b")]
+SITES = [
+    SampleSite("kab-ngawi.kpu.go.id", "KPU Kabupaten Ngawi", {"104": "Berita Terkini"}),
+    SampleSite("kota-palu.kpu.go.id", "KPU Kota Palu", {"104": "Berita Terkini"}, variant="b"),
+]
 
 
 def kpu_archive_env() -> dict[str, str]:
@@ -238,9 +253,26 @@ def test_schedule_follows_a_growing_site_and_stops_cleanly_on_sigterm(tmp_path: 
     db = str(tmp_path / "archive.db")
     with world.serve() as base_urls:
         registry = write_registry(tmp_path / "sites.csv", world, base_urls)
-        command = [sys.executable, "-m", "archive", "schedule", "--registry", str(registry), "--db", db,
-                   "--incremental-every", "3s", "--recheck-every", "1h", "--full-every", "1d",
-                   "--log-dir", str(tmp_path / "logs"), "--stop-grace", "20s"]
+        command = [
+            sys.executable,
+            "-m",
+            "archive",
+            "schedule",
+            "--registry",
+            str(registry),
+            "--db",
+            db,
+            "--incremental-every",
+            "3s",
+            "--recheck-every",
+            "1h",
+            "--full-every",
+            "1d",
+            "--log-dir",
+            str(tmp_path / "logs"),
+            "--stop-grace",
+            "20s",
+        ]
         process = subprocess.Popen(command, env=kpu_archive_env(), stderr=subprocess.PIPE, text=True)
         try:
             time.sleep(2)
@@ -277,9 +309,27 @@ def test_sigterm_during_a_crawl_lets_it_store_what_it_fetched(tmp_path: Path) ->
     env = {**kpu_archive_env(), "KPU_DOWNLOAD_DELAY": "0.2", "KPU_BATCH_SIZE": "5"}
     with world.serve() as base_urls:
         registry = write_registry(tmp_path / "sites.csv", world, base_urls)
-        process = subprocess.Popen([sys.executable, "-m", "archive", "schedule", "--registry", str(registry),
-                                    "--db", db, "--incremental-every", "10s", "--log-dir", str(tmp_path / "logs"),
-                                    "--stop-grace", "1s"], env=env, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "archive",
+                "schedule",
+                "--registry",
+                str(registry),
+                "--db",
+                db,
+                "--incremental-every",
+                "10s",
+                "--log-dir",
+                str(tmp_path / "logs"),
+                "--stop-grace",
+                "1s",
+            ],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         engine = open_engine(db)
         seen = 0
         try:
@@ -309,16 +359,26 @@ def test_status_tells_the_truth_about_a_site_that_is_down(tmp_path: Path) -> Non
         registry = write_registry(tmp_path / "sites.csv", world, base_urls)
         args = [sys.executable, "-m", "archive", "crawl", "--all", "--registry", str(registry), "--db", db]
         assert subprocess.run(args, env=kpu_archive_env(), capture_output=True, timeout=120).returncode == 0
-        healthy = subprocess.run([sys.executable, "-m", "archive", "status", "--db", db], env=kpu_archive_env(),
-                                 capture_output=True, text=True, timeout=60)
+        healthy = subprocess.run(
+            [sys.executable, "-m", "archive", "status", "--db", db],
+            env=kpu_archive_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert healthy.returncode == 0, healthy.stdout + healthy.stderr
     with world.serve() as base_urls:  # kota-palu goes down: its port no longer answers
         registry = write_registry(tmp_path / "sites.csv", world, base_urls)
         registry.write_text("\n".join(re_point(line) for line in registry.read_text().splitlines()) + "\n")
         for _ in range(2):
             assert subprocess.run(args, env=kpu_archive_env(), capture_output=True, timeout=120).returncode == 0
-    down = subprocess.run([sys.executable, "-m", "archive", "status", "--db", db, "--json"], env=kpu_archive_env(),
-                          capture_output=True, text=True, timeout=60)
+    down = subprocess.run(
+        [sys.executable, "-m", "archive", "status", "--db", db, "--json"],
+        env=kpu_archive_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert down.returncode == 1
     report = {s["host"]: s for s in json.loads(down.stdout)["sites"]}
     assert json.loads(down.stdout)["failing"] == ["kota-palu.kpu.go.id"]
@@ -326,8 +386,13 @@ def test_status_tells_the_truth_about_a_site_that_is_down(tmp_path: Path) -> Non
     assert palu["consecutive_failures"] == 2 and palu["last_run_status"] == "failed" and palu["failing"]
     assert palu["last_success"] is not None and palu["articles"] == 4
     assert ngawi["consecutive_failures"] == 0 and not ngawi["failing"]
-    table = subprocess.run([sys.executable, "-m", "archive", "status", "--db", db], env=kpu_archive_env(),
-                           capture_output=True, text=True, timeout=60)
+    table = subprocess.run(
+        [sys.executable, "-m", "archive", "status", "--db", db],
+        env=kpu_archive_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert table.returncode == 1 and "1 failing: kota-palu.kpu.go.id" in table.stderr
 
 
@@ -339,33 +404,44 @@ def re_point(line: str) -> str:
 
 
 def test_status_flags_silent_sites_and_changed_templates(tmp_path: Path) -> None:
-    from archive.status import site_statuses
-    from archive.store import ArchiveWriter
-    from crawlers.sites import load_registry
+    from archive.domain.sites import load_registry
+    from archive.ingest import register_sites
+    from archive.read.status import site_statuses
 
     engine = open_engine(str(tmp_path / "a.db"))
     registry = load_registry()
-    writer = ArchiveWriter(engine)
-    writer.register_sites([registry.get("kab-ngawi"), registry.get("kota-palu")])
+    site_ids = register_sites(engine, [registry["kab-ngawi"], registry["kota-palu"]])
     now = datetime(2026, 6, 1, tzinfo=UTC)
     with engine.begin() as conn:
         for i in range(6):  # both sites posted every 2 days until 90 days ago (palu) / yesterday (ngawi)
-            for host, last in (("kab-ngawi.kpu.go.id", now - timedelta(days=1)),
-                               ("kota-palu.kpu.go.id", now - timedelta(days=90))):
-                site_id = writer._site_ids[host]
+            for host, last in (
+                ("kab-ngawi.kpu.go.id", now - timedelta(days=1)),
+                ("kota-palu.kpu.go.id", now - timedelta(days=90)),
+            ):
+                site_id = site_ids[host]
                 when = last - timedelta(days=2 * i)
-                conn.execute(text("INSERT INTO articles (site_id, native_id, url, category_source, title_source, "
-                                  "body_text, body_html, hashtags, images, attachments, see_also, published_source,"
-                                  " content_sha256, first_seen_at, last_seen_at, fetched_at, published_at) VALUES "
-                                  "(:s, :n, :u, 'none', 'none', '', '', '[]', '[]', '[]', '[]', 'body', 'x', :t, "
-                                  ":t, :t, :t)"),
-                             {"s": site_id, "n": str(i), "u": f"https://{host}/blog/read/{i}_x",
-                              "t": when.replace(tzinfo=None)})
+                conn.execute(
+                    text(
+                        "INSERT INTO articles (site_id, native_id, url, category_source, title_source, "
+                        "body_text, body_html, hashtags, images, attachments, see_also, published_source,"
+                        " content_sha256, first_seen_at, last_seen_at, fetched_at, published_at) VALUES "
+                        "(:s, :n, :u, 'none', 'none', '', '', '[]', '[]', '[]', '[]', 'body', 'x', :t, "
+                        ":t, :t, :t)"
+                    ),
+                    {"s": site_id, "n": str(i), "u": f"https://{host}/blog/read/{i}_x", "t": when.replace(tzinfo=None)},
+                )
     with Session(engine) as session, session.begin():
         for i, listed in enumerate((12, 11, 0)):  # ngawi's listings went empty in the last run
-            session.add(CrawlRun(started_at=now - timedelta(hours=3 - i), finished_at=now - timedelta(hours=3 - i),
-                                 status="finished", mode="incremental", sites=["kab-ngawi.kpu.go.id"],
-                                 per_site={"kab-ngawi.kpu.go.id": {"pages": 3, "listed": listed}}))
+            session.add(
+                CrawlRun(
+                    started_at=now - timedelta(hours=3 - i),
+                    finished_at=now - timedelta(hours=3 - i),
+                    status="finished",
+                    mode="incremental",
+                    sites=["kab-ngawi.kpu.go.id"],
+                    per_site={"kab-ngawi.kpu.go.id": {"pages": 3, "listed": listed}},
+                )
+            )
     report = {s.host: s for s in site_statuses(engine, now=now)}
     assert report["kota-palu.kpu.go.id"].flags == ["silent"] and not report["kota-palu.kpu.go.id"].failing
     assert report["kab-ngawi.kpu.go.id"].flags == ["template-changed"] and report["kab-ngawi.kpu.go.id"].failing

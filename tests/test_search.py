@@ -3,27 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import kpu_archive as cli
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from archive import Archive
-from archive.db import open_engine
-from archive.filters import Filters
-from archive.models import Article
-from archive.query import search
-from archive.search import QueryError, parse_query, to_fts5, to_tsquery
-from archive.store import ArchiveWriter
+from archive.domain.sites import load_registry
+from archive.ingest import IngestSession
+from archive.read.filters import Filters
+from archive.read.query_syntax import QueryError, parse_query, to_fts5, to_tsquery
+from archive.read.search import search
+from archive.storage.db import open_engine
+from archive.storage.models import Article
 from crawlers.sample.pages import expected_body_text
 from crawlers.sample.releases import Doc, record
 from crawlers.sample.server import load_articles
-from crawlers.sites import load_registry
 
 WIT = timedelta(hours=9)
 
@@ -36,16 +34,29 @@ def build(db_url: str) -> None:
         published = datetime.fromisoformat(a.expected["published_at"]) if a.expected.get("published_at") else None
         docs.append((Doc(a.host, a.native_id, a.title, expected_body_text(a, "a"), published, ""), a.category))
     midnight = datetime(2025, 10, 28, 0, 30, tzinfo=UTC) - WIT  # 28 Oct 00:30 in Jayapura, 27 Oct in UTC
-    docs.append((Doc("kab-jayawijaya.kpu.go.id", "7999", "Rapat Pleno Rekapitulasi Daftar Pemilih",
-                     "Wamena - KPU Jayawijaya menggelar rapat pleno rekapitulasi daftar pemilih berkelanjutan.",
-                     midnight, ""), "104"))
-    writer = ArchiveWriter(open_engine(db_url))
-    writer.register_sites([registry.get(h) for h in sorted({d.host for d, _ in docs})])
+    docs.append(
+        (
+            Doc(
+                "kab-jayawijaya.kpu.go.id",
+                "7999",
+                "Rapat Pleno Rekapitulasi Daftar Pemilih",
+                "Wamena - KPU Jayawijaya menggelar rapat pleno rekapitulasi daftar pemilih berkelanjutan.",
+                midnight,
+                "",
+            ),
+            "104",
+        )
+    )
+    writer = IngestSession(open_engine(db_url), [registry[h] for h in sorted({d.host for d, _ in docs})], run=False)
     for doc, category in docs:
-        rec = record(doc, datetime(2026, 1, 1, tzinfo=UTC))
-        rec["published_at"] = doc.published
-        rec["category"] = {"11": "Pengumuman", "135": "Opini"}.get(category, "Berita Terkini")
-        writer.add_article(rec)
+        writer.add(
+            record(
+                doc,
+                datetime(2026, 1, 1, tzinfo=UTC),
+                published_at=doc.published,
+                category={"11": "Pengumuman", "135": "Opini"}.get(category, "Berita Terkini"),
+            )
+        )
     writer.flush()
     writer.engine.dispose()
 
@@ -93,7 +104,10 @@ def test_every_filter(archive_url: str) -> None:
     assert papua and {h["province"] for h in papua} == {"Papua Pegunungan"}
     assert set(hosts(run(engine, "pemilih", hosts=("kab-tolikara.kpu.go.id",)))) == {"kab-tolikara"}
     assert {h["site"] for h in run(engine, "kpu", levels=("provinsi",))} <= {
-        "lampung.kpu.go.id", "bali.kpu.go.id", "papuapegunungan.kpu.go.id"}
+        "lampung.kpu.go.id",
+        "bali.kpu.go.id",
+        "papuapegunungan.kpu.go.id",
+    }
     assert hosts(run(engine, "pemilu", categories=("opini",))) == ["kab-tangerang"]
     # 28 Oct 00:30 in Jayapura is 27 Oct in UTC: the site's own date counts
     on_28 = run(engine, "rekapitulasi", since=date(2025, 10, 28), until=date(2025, 10, 28))
@@ -105,16 +119,20 @@ def test_every_filter(archive_url: str) -> None:
     engine.dispose()
 
 
-def test_capped_ranking_gives_the_same_pages_as_full_ranking(archive_url: str,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    import archive.query
+def test_capped_ranking_gives_the_same_pages_as_full_ranking(archive_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import archive.read.search
 
     engine = open_engine(archive_url)
-    cases = [("pemilih", {}), ("pemilih", {"provinces": ("Papua Pegunungan",)}), ("kpu", {"levels": ("kota",)}),
-             ("sumpah OR pleno", {"since": date(2025, 10, 1)}), ("pemilu", {"categories": ("opini",)})]
+    cases = [
+        ("pemilih", {}),
+        ("pemilih", {"provinces": ("Papua Pegunungan",)}),
+        ("kpu", {"levels": ("kota",)}),
+        ("sumpah OR pleno", {"since": date(2025, 10, 1)}),
+        ("pemilu", {"categories": ("opini",)}),
+    ]
     full = [search(engine, Filters(query=q, **f), limit=3, offset=o) for q, f in cases for o in (0, 2)]
-    monkeypatch.setattr(archive.query, "MIN_CANDIDATES", 1)  # candidates run out: the exact fallback must run
-    monkeypatch.setattr(archive.query, "CANDIDATES_PER_RESULT", 1)
+    monkeypatch.setattr(archive.read.search, "MIN_CANDIDATES", 1)  # candidates run out: the exact fallback must run
+    monkeypatch.setattr(archive.read.search, "CANDIDATES_PER_RESULT", 1)
     capped = [search(engine, Filters(query=q, **f), limit=3, offset=o) for q, f in cases for o in (0, 2)]
     assert [[h["archive_id"] for h in page] for page in capped] == [[h["archive_id"] for h in page] for page in full]
     assert any(len(page) == 3 for page in full) and any(page == [] or len(page) < 3 for page in full)
@@ -124,8 +142,11 @@ def test_capped_ranking_gives_the_same_pages_as_full_ranking(archive_url: str,
 def test_edits_are_reindexed(archive_url: str) -> None:
     engine = open_engine(archive_url)
     with Session(engine) as session, session.begin():
-        session.execute(update(Article).where(Article.native_id == "7817").values(
-            title="Judul Baru Zamrud", body_text="Isi yang diubah tentang zamrud."))
+        session.execute(
+            update(Article)
+            .where(Article.native_id == "7817")
+            .values(title="Judul Baru Zamrud", body_text="Isi yang diubah tentang zamrud.")
+        )
     assert hosts(run(engine, "zamrud")) == ["kab-tolikara"]
     assert "kab-tolikara" not in hosts(run(engine, "memutahirkan"))
     engine.dispose()
@@ -139,11 +160,19 @@ def test_diacritics_are_ignored_on_sqlite(tmp_path: Path) -> None:
     engine.dispose()
 
 
-@pytest.mark.parametrize("bad, phrase", [
-    ("", "empty"), ('"rekapitulasi dpt', "not closed"), ("OR pleno", "OR needs"), ("pleno OR", "OR needs"),
-    ("-pilkada", "at least one word"), ("pleno OR -dpt", "cannot be part of an OR"), ("***", "no letters"),
-    ("a-b*c*", "single word"),
-])
+@pytest.mark.parametrize(
+    "bad, phrase",
+    [
+        ("", "empty"),
+        ('"rekapitulasi dpt', "not closed"),
+        ("OR pleno", "OR needs"),
+        ("pleno OR", "OR needs"),
+        ("-pilkada", "at least one word"),
+        ("pleno OR -dpt", "cannot be part of an OR"),
+        ("***", "no letters"),
+        ("a-b*c*", "single word"),
+    ],
+)
 def test_malformed_queries_are_refused_clearly(bad: str, phrase: str) -> None:
     with pytest.raises(QueryError, match=phrase):
         parse_query(bad)
@@ -173,12 +202,6 @@ def test_python_api(archive_url: str) -> None:
             assert len(archive.to_pandas(levels=["kota"])) == len(list(archive.articles(levels=["kota"])))
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KPU_ARCHIVE_DB": "", "COLUMNS": "160"}
-    return subprocess.run([sys.executable, "-m", "archive", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
-
-
 def test_search_command(tmp_path: Path) -> None:
     db = str(tmp_path / "a.db")
     build(f"sqlite:///{db}")
@@ -190,9 +213,11 @@ def test_search_command(tmp_path: Path) -> None:
     assert hits and {h["province"] for h in hits} == {"Jawa Timur"}
     csv_out = cli("search", "tolikara", "--db", db, "--format", "csv")
     assert csv_out.stdout.startswith("published_at,site,") and "kab-tolikara" in csv_out.stdout
-    for args, phrase in ((("search", '"unclosed', "--db", db), "bad search query"),
-                         (("search", "x", "--province", "Atlantis", "--db", db), "no site of province"),
-                         (("search", "x", "--since", "2025-02-30", "--db", db), "not a date")):
+    for args, phrase in (
+        (("search", '"unclosed', "--db", db), "bad search query"),
+        (("search", "x", "--province", "Atlantis", "--db", db), "no site of province"),
+        (("search", "x", "--since", "2025-02-30", "--db", db), "not a date"),
+    ):
         bad = cli(*args)
         assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and phrase in bad.stderr, bad.stderr
     none = cli("search", "zzzzqqq", "--db", db)

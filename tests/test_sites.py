@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.sites import RegistryError, load_registry
-from crawlers.urls import article_ref, listing_category
+from archive.domain.identity import article_ref
+from archive.domain.sites import RegistryError, load_registry
+from crawlers.platforms.regional_cms.urls import listing_category
 
 HEADER = "host,name,level,province,timezone,host_source"
 
@@ -16,8 +17,14 @@ def test_bundled_registry_covers_every_kpu_site() -> None:
     assert levels.count("provinsi") == 38
     assert levels.count("kabupaten") + levels.count("kota") == 514
     hosts = {s.host for s in reg}
-    for seen in ("kipaceh.kpu.go.id", "jakartaselatan.kpu.go.id", "kip-acehbesar.kpu.go.id",
-                 "kab-bandungbarat.kpu.go.id", "kota-singkawang.kpu.go.id", "papuapegunungan.kpu.go.id"):
+    for seen in (
+        "kipaceh.kpu.go.id",
+        "jakartaselatan.kpu.go.id",
+        "kip-acehbesar.kpu.go.id",
+        "kab-bandungbarat.kpu.go.id",
+        "kota-singkawang.kpu.go.id",
+        "papuapegunungan.kpu.go.id",
+    ):
         assert seen in hosts
         assert reg.get(seen).host_source == "seen"
     assert reg.get("kab-jayawijaya").timezone == "Asia/Jayapura"
@@ -56,13 +63,18 @@ def test_duplicate_and_missing_column(tmp_path: Path) -> None:
 
 def test_base_url_mirror_maps_back_to_canonical(tmp_path: Path) -> None:
     path = tmp_path / "sites.csv"
-    path.write_text(f"{HEADER},base_url\nkab-ngawi.kpu.go.id,KPU Ngawi,kabupaten,Jawa Timur,Asia/Jakarta,seen,"
-                    "http://127.0.0.1:8089/mirror\n", encoding="utf-8")
+    path.write_text(
+        f"{HEADER},base_url\nkab-ngawi.kpu.go.id,KPU Ngawi,kabupaten,Jawa Timur,Asia/Jakarta,seen,"
+        "http://127.0.0.1:8089/mirror\n",
+        encoding="utf-8",
+    )
     site = load_registry(path).get("kab-ngawi")
     canonical = "https://kab-ngawi.kpu.go.id/blog/category/14?page=46"
     assert site.fetch_url(canonical) == "http://127.0.0.1:8089/mirror/blog/category/14?page=46"
-    assert site.canonical_from_fetched("http://127.0.0.1:8089/mirror/blog/read/5_a") == \
-        "https://kab-ngawi.kpu.go.id/blog/read/5_a"
+    assert (
+        site.canonical_from_fetched("http://127.0.0.1:8089/mirror/blog/read/5_a")
+        == "https://kab-ngawi.kpu.go.id/blog/read/5_a"
+    )
     with pytest.raises(KeyError, match="unknown site 'kab-nowhere.kpu.go.id'"):
         load_registry(path).select(["kab-nowhere"])
 
@@ -70,10 +82,26 @@ def test_base_url_mirror_maps_back_to_canonical(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("url", "canonical", "native"),
     [
-        ("https://kab-tolikara.kpu.go.id/blog/read/7817_kpu-kabupaten-tolikara", "https://kab-tolikara.kpu.go.id/blog/read/7817_kpu-kabupaten-tolikara", "7817"),
-        ("http://kab-kapuas.kpu.go.id/index.php/blog/read/hasil-pleno/?utm=x#top", "https://kab-kapuas.kpu.go.id/blog/read/hasil-pleno", "hasil-pleno"),
-        ("https://kota-x.kpu.go.id/blog/read/59-perkara-sengketa", "https://kota-x.kpu.go.id/blog/read/59-perkara-sengketa", "59-perkara-sengketa"),
-        ("https://kpud-grobogankab.go.id/blog/read/9094_kpu-grobogan.html", "https://kpud-grobogankab.go.id/blog/read/9094_kpu-grobogan.html", "9094"),
+        (
+            "https://kab-tolikara.kpu.go.id/blog/read/7817_kpu-kabupaten-tolikara",
+            "https://kab-tolikara.kpu.go.id/blog/read/7817_kpu-kabupaten-tolikara",
+            "7817",
+        ),
+        (
+            "http://kab-kapuas.kpu.go.id/index.php/blog/read/hasil-pleno/?utm=x#top",
+            "https://kab-kapuas.kpu.go.id/blog/read/hasil-pleno",
+            "hasil-pleno",
+        ),
+        (
+            "https://kota-x.kpu.go.id/blog/read/59-perkara-sengketa",
+            "https://kota-x.kpu.go.id/blog/read/59-perkara-sengketa",
+            "59-perkara-sengketa",
+        ),
+        (
+            "https://kpud-grobogankab.go.id/blog/read/9094_kpu-grobogan.html",
+            "https://kpud-grobogankab.go.id/blog/read/9094_kpu-grobogan.html",
+            "9094",
+        ),
     ],
 )
 def test_article_identity(url: str, canonical: str, native: str) -> None:

@@ -5,56 +5,68 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from conftest import T0, article, ingest
+from conftest import gone as make_gone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive.db import open_engine, schema_diff
-from archive.models import Article, ArticleEvent, ArticleUrl, ArticleVersion, FrontierEntry
-from archive.store import ArchiveWriter, recheck_targets
-from crawlers.sites import load_registry
+from archive.domain.identity import article_ref
+from archive.domain.records import ArticleRecord, DiscoveredLinks, FetchFailure, GoneRecord
+from archive.ingest import IngestSession
+from archive.ingest.reads import recheck_targets
+from archive.storage.db import open_engine, schema_diff
+from archive.storage.models import Article, ArticleEvent, ArticleUrl, ArticleVersion, FrontierEntry
 
 FIXTURES = Path(__file__).parent / "fixtures"
-T0 = datetime(2026, 1, 1, 2, 0, tzinfo=UTC)
 HOST = "kab-ngawi.kpu.go.id"
 
 
-def record(path: str, native: str, body: str, when: datetime, title: str = "Rapat Pleno Terbuka",
-           requested: list[str] | None = None, published: datetime | None = None) -> dict:
-    url = f"https://{HOST}/blog/read/{path}"
-    return {"host": HOST, "url": url, "native_id": native, "fetched_url": url, "http_status": 200,
-            "fetched_at": when, "raw_html": f"<p>{body}</p>".encode(), "category_id": "104",
-            "category": "Berita Terkini", "category_source": "page", "title": title, "title_source": "heading",
-            "body_text": body, "body_html": f"<p>{body}</p>", "credit": None, "byline": None, "view_count": 1,
-            "hashtags": [], "images": [], "attachments": [], "see_also": [], "published_at": published,
-            "published_precision": "day" if published else None, "published_source": "body" if published else "none",
-            "published_text": None, "requested_urls": [f"https://{HOST}/blog/read/{r}" for r in requested or []]}
+def record(
+    path: str,
+    native: str,
+    body: str,
+    when: datetime,
+    title: str = "Rapat Pleno Terbuka",
+    requested: list[str] | None = None,
+    published: datetime | None = None,
+) -> ArticleRecord:
+    rec = article(
+        f"https://{HOST}/blog/read/{path}",
+        body,
+        when,
+        title=title,
+        view_count=1,
+        redirected_from=[f"https://{HOST}/blog/read/{r}" for r in requested or []],
+        published_at=published,
+        published_precision="day" if published else None,
+        published_source="body" if published else "none",
+    )
+    assert rec.native_id == native
+    return rec
 
 
-def gone(path: str, when: datetime, status: int = 404, reason: str = "http-404") -> dict:
-    url = f"https://{HOST}/blog/read/{path}"
-    return {"host": HOST, "url": url, "final_url": url, "status": status, "reason": reason, "checked_at": when}
+def gone(path: str, when: datetime, status: int = 404, reason: str = "http-404") -> GoneRecord:
+    return make_gone(f"https://{HOST}/blog/read/{path}", when, status, reason)
 
 
-def writer(engine, **kwargs) -> ArchiveWriter:  # type: ignore[no-untyped-def]
-    w = ArchiveWriter(engine, **kwargs)
-    w.register_sites([load_registry().get(HOST)])
-    return w
+def write(engine, *records: ArticleRecord, checks: tuple[GoneRecord, ...] = (), **kwargs) -> IngestSession:  # type: ignore[no-untyped-def]
+    return ingest(engine, *records, *checks, hosts=[HOST], **kwargs)
 
 
-def write(engine, *records: dict, checks: tuple[dict, ...] = (), **kwargs) -> ArchiveWriter:  # type: ignore[no-untyped-def]
-    w = writer(engine, **kwargs)
-    for rec in records:
-        w.add_article(rec)
-    for check in checks:
-        w.add_check(check)
-    w.flush()
-    return w
+def fail(engine, path: str, error: str) -> None:  # type: ignore[no-untyped-def]
+    """A fetch that failed for good (5xx after retries, a timeout)."""
+    ref = article_ref(f"https://{HOST}/blog/read/{path}")
+    assert ref is not None
+    ingest(engine, FetchFailure(ref=ref, error=error, at=T0), hosts=[HOST])
 
 
 def events(engine, native: str) -> list[str]:  # type: ignore[no-untyped-def]
     with Session(engine) as session:
-        return list(session.scalars(select(ArticleEvent.kind).join(Article).where(Article.native_id == native)
-                                    .order_by(ArticleEvent.id)))
+        return list(
+            session.scalars(
+                select(ArticleEvent.kind).join(Article).where(Article.native_id == native).order_by(ArticleEvent.id)
+            )
+        )
 
 
 def test_an_edit_and_its_revert_are_three_versions(db_url: str) -> None:
@@ -91,14 +103,41 @@ def test_a_slug_only_url_redirected_to_an_id_url_is_the_same_article(db_url: str
 def test_slug_only_and_id_url_join_only_when_title_and_date_agree(db_url: str) -> None:
     engine = open_engine(db_url)
     day = datetime(2024, 10, 28, tzinfo=UTC)
-    write(engine, record("upacara-sumpah-pemuda", "upacara-sumpah-pemuda", "isi 2024", T0,
-                         title="Upacara Sumpah Pemuda", published=day))
+    write(
+        engine,
+        record(
+            "upacara-sumpah-pemuda",
+            "upacara-sumpah-pemuda",
+            "isi 2024",
+            T0,
+            title="Upacara Sumpah Pemuda",
+            published=day,
+        ),
+    )
     # the next year's post reuses the slug, with another date: a different article
-    write(engine, record("91_upacara-sumpah-pemuda", "91", "isi 2025", T0 + timedelta(days=365),
-                         title="Upacara Sumpah Pemuda", published=day + timedelta(days=365)))
+    write(
+        engine,
+        record(
+            "91_upacara-sumpah-pemuda",
+            "91",
+            "isi 2025",
+            T0 + timedelta(days=365),
+            title="Upacara Sumpah Pemuda",
+            published=day + timedelta(days=365),
+        ),
+    )
     # the same post listed under its new {id}_{slug} URL, no redirect seen: joined
-    w = write(engine, record("12_upacara-sumpah-pemuda", "12", "isi 2024", T0 + timedelta(days=2),
-                             title="Upacara Sumpah Pemuda", published=day))
+    w = write(
+        engine,
+        record(
+            "12_upacara-sumpah-pemuda",
+            "12",
+            "isi 2024",
+            T0 + timedelta(days=2),
+            title="Upacara Sumpah Pemuda",
+            published=day,
+        ),
+    )
     assert w.counts[HOST].unchanged == 1
     with Session(engine) as session:
         assert sorted(session.scalars(select(Article.native_id))) == ["12", "91"]
@@ -109,8 +148,12 @@ def test_two_archived_articles_a_redirect_proves_one_are_merged(db_url: str) -> 
     engine = open_engine(db_url)
     write(engine, record("rapat-pleno", "rapat-pleno", "isi lama", T0))
     write(engine, record("40_rapat-pleno-baru", "40", "isi baru", T0 + timedelta(hours=1), title="Lain"))
-    write(engine, record("40_rapat-pleno-baru", "40", "isi baru", T0 + timedelta(hours=2), title="Lain",
-                         requested=["rapat-pleno"]))
+    write(
+        engine,
+        record(
+            "40_rapat-pleno-baru", "40", "isi baru", T0 + timedelta(hours=2), title="Lain", requested=["rapat-pleno"]
+        ),
+    )
     with Session(engine) as session:
         article = session.scalars(select(Article)).one()
         assert article.native_id == "40"
@@ -127,7 +170,7 @@ def test_a_removal_needs_a_second_check_later_and_failures_never_count(db_url: s
     w = write(engine, checks=(gone("8_pengumuman", first),))
     assert w.counts[HOST].suspected == 1 and w.counts[HOST].removed == 0
     # a 5xx or a timeout after that changes nothing
-    writer(engine).record_failure(HOST, f"https://{HOST}/blog/read/8_pengumuman", "503 Service Unavailable")
+    fail(engine, "8_pengumuman", "503 Service Unavailable")
     # a second 404 only an hour later is not yet a confirmation
     w = write(engine, checks=(gone("8_pengumuman", first + timedelta(hours=1)),))
     assert w.counts[HOST].removed == 0
@@ -149,17 +192,21 @@ def test_a_removal_needs_a_second_check_later_and_failures_never_count(db_url: s
 
 def test_recheck_order_and_frontier_give_up(db_url: str) -> None:
     engine = open_engine(db_url)
-    write(engine, record("1_a", "1", "isi a", T0), record("2_b", "2", "isi b", T0 + timedelta(hours=1)),
-          record("3_c", "3", "isi c", T0 + timedelta(hours=2)))
+    write(
+        engine,
+        record("1_a", "1", "isi a", T0),
+        record("2_b", "2", "isi b", T0 + timedelta(hours=1)),
+        record("3_c", "3", "isi c", T0 + timedelta(hours=2)),
+    )
     write(engine, checks=(gone("3_c", T0 + timedelta(hours=5)),))
-    order = [url.rsplit("/", 1)[1] for _, url, _, _ in recheck_targets(engine, [HOST], 3)]
+    order = [target.url.rsplit("/", 1)[1] for target in recheck_targets(engine, [HOST], 3)]
     assert order == ["3_c", "1_a", "2_b"]  # the suspected one first, then least recently checked
-    w = writer(engine)
-    w.add_discovered(HOST, [f"https://{HOST}/blog/read/9_x"], "104", None)
-    w.flush()
+    ref = article_ref(f"https://{HOST}/blog/read/9_x")
+    assert ref is not None
+    w = ingest(engine, DiscoveredLinks(HOST, (ref,), "104", None))
     for _ in range(5):
-        w.record_failure(HOST, f"https://{HOST}/blog/read/9_x", "timeout")
-    assert w.pending([HOST]) == []  # left to --recheck after 5 failed attempts
+        fail(engine, "9_x", "timeout")
+    assert w.pending() == []  # left to --recheck after 5 failed attempts
     with Session(engine) as session:
         assert session.scalar(select(FrontierEntry.attempts).where(FrontierEntry.url.endswith("/9_x"))) == 5
     engine.dispose()
@@ -179,18 +226,49 @@ def _first_release_schema(url: str) -> None:
     engine = create_engine(url)
     module.Base.metadata.create_all(engine)
     with Session(engine) as session, session.begin():
-        session.add(module.Site(id=1, host=HOST, name="KPU Kabupaten Ngawi", level="kabupaten",
-                                province="Jawa Timur", timezone="Asia/Jakarta", host_source="seen"))
+        session.add(
+            module.Site(
+                id=1,
+                host=HOST,
+                name="KPU Kabupaten Ngawi",
+                level="kabupaten",
+                province="Jawa Timur",
+                timezone="Asia/Jakarta",
+                host_source="seen",
+            )
+        )
         session.flush()
-        session.add(module.Article(id=1, site_id=1, native_id="5", url=f"https://{HOST}/blog/read/5_x",
-                                   category_source="none", title="t", title_source="heading", body_text="isi",
-                                   body_html="", published_source="none", content_sha256="abc",
-                                   first_seen_at=T0, last_seen_at=T0 + timedelta(days=1),
-                                   fetched_at=T0 + timedelta(days=1)))
+        session.add(
+            module.Article(
+                id=1,
+                site_id=1,
+                native_id="5",
+                url=f"https://{HOST}/blog/read/5_x",
+                category_source="none",
+                title="t",
+                title_source="heading",
+                body_text="isi",
+                body_html="",
+                published_source="none",
+                content_sha256="abc",
+                first_seen_at=T0,
+                last_seen_at=T0 + timedelta(days=1),
+                fetched_at=T0 + timedelta(days=1),
+            )
+        )
         session.flush()
-        session.add(module.ArticleVersion(article_id=1, content_sha256="abc", title="t", body_text="isi",
-                                          url=f"https://{HOST}/blog/read/5_x", fetched_at=T0, http_status=200,
-                                          raw_html_zlib=b"\x00"))
+        session.add(
+            module.ArticleVersion(
+                article_id=1,
+                content_sha256="abc",
+                title="t",
+                body_text="isi",
+                url=f"https://{HOST}/blog/read/5_x",
+                fetched_at=T0,
+                http_status=200,
+                raw_html_zlib=b"\x00",
+            )
+        )
     engine.dispose()
 
 
@@ -206,7 +284,7 @@ def test_an_archive_of_the_first_release_is_migrated(db_url: str) -> None:
         assert session.scalars(select(ArticleUrl.url)).all() == [f"https://{HOST}/blog/read/5_x"]
         assert session.scalars(select(ArticleEvent.kind)).all() == ["first-seen"]
     # and it keeps working: its content hash was not ours, so the same text becomes a second version
-    w = write(engine, {**record("5_x", "5", "isi", T0 + timedelta(days=2)), "title": "t"})
+    w = write(engine, record("5_x", "5", "isi", T0 + timedelta(days=2), title="t"))
     assert w.counts[HOST].updated == 1
     engine.dispose()
     open_engine(db_url).dispose()  # opening again is a no-op

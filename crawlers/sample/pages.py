@@ -92,8 +92,9 @@ def _body_a(article: SampleArticle) -> str:
         elif "see_also" in block:
             out.append(f'<p><strong>Baca juga: <a href="{block["see_also"]}">{escape(block["title"])}</a></strong></p>')
         elif "attachment" in block:
-            out.append(f'<p>{escape(block.get("before", ""))}<a href="{block["attachment"]}">'
-                       f'{escape(block["text"])}</a></p>')
+            out.append(
+                f'<p>{escape(block.get("before", ""))}<a href="{block["attachment"]}">{escape(block["text"])}</a></p>'
+            )
         elif "lines" in block:
             out.append("<p>" + "<br>".join(escape(t) for t in block["lines"]) + "</p>")
     return "\n".join(out)
@@ -122,10 +123,13 @@ def _body_b(article: SampleArticle) -> str:
 
 def _menu(site: SampleSite) -> str:
     prefix = "/index.php" if site.index_php_links else ""
-    items = "".join(f'<li><a href="{prefix}/blog/category/{cid}">{escape(label)}</a></li>'
-                    for cid, label in site.categories.items())
-    return (f'<ul class="menu"><li><a href="/">Beranda</a></li><li><a href="/page/profil">Profil</a></li>'
-            f'{items}<li><a href="https://jdih.kpu.go.id">JDIH</a></li><li><a href="/page/kontak">Kontak</a></li></ul>')
+    items = "".join(
+        f'<li><a href="{prefix}/blog/category/{cid}">{escape(label)}</a></li>' for cid, label in site.categories.items()
+    )
+    return (
+        f'<ul class="menu"><li><a href="/">Beranda</a></li><li><a href="/page/profil">Profil</a></li>'
+        f'{items}<li><a href="https://jdih.kpu.go.id">JDIH</a></li><li><a href="/page/kontak">Kontak</a></li></ul>'
+    )
 
 
 def _popular(popular: list[SampleArticle]) -> str:
@@ -162,43 +166,60 @@ def _page(site: SampleSite, title: str, main: str, popular: list[SampleArticle],
 
 
 def _share(views: int) -> str:
-    share = ('<div class="share"><span>Bagikan:</span><ul><li><a href="https://facebook.com/sharer">facebook</a></li>'
-             '<li><a href="https://twitter.com/share">twitter</a></li><li><a href="https://wa.me/">whatapps</a></li></ul></div>')
+    share = (
+        '<div class="share"><span>Bagikan:</span><ul><li><a href="https://facebook.com/sharer">facebook</a></li>'
+        '<li><a href="https://twitter.com/share">twitter</a></li><li><a href="https://wa.me/">whatapps</a></li></ul></div>'
+    )
     return f'{share}<p class="views">Telah dilihat {views:,} kali</p>'
 
 
-def render_article(site: SampleSite, article: SampleArticle, popular: list[SampleArticle], *,
-                   with_meta: bool = True) -> str:
+def render_article(
+    site: SampleSite, article: SampleArticle, popular: list[SampleArticle], *, with_meta: bool = True
+) -> str:
     label = site.categories.get(article.category, "")
     if site.variant == "a":
         date_line = f"<p><strong>{escape(article.date_line)}</strong></p>" if article.date_line else ""
         repeat = f"<div class='page-title'>{escape(article.title)}</div>" if article.title_twice else ""
-        main = (f'<div class="post">{repeat}<div class="post-category"><a href="/blog/category/{article.category}">'
-                f"{escape(label)}</a></div><h1>{escape(article.title)}</h1>"
-                f'<div class="post-body">{date_line}{_body_a(article)}</div>{_share(article.views)}</div>')
+        main = (
+            f'<div class="post">{repeat}<div class="post-category"><a href="/blog/category/{article.category}">'
+            f"{escape(label)}</a></div><h1>{escape(article.title)}</h1>"
+            f'<div class="post-body">{date_line}{_body_a(article)}</div>{_share(article.views)}</div>'
+        )
         return _page(site, article.title, main, popular)
     head = ""
     if with_meta and article.meta_published:
         head = f'<meta property="article:published_time" content="{article.meta_published}">'
     date_line = f"{escape(article.date_line)}<br><br>" if article.date_line else ""
     repeat = f"<h2>{escape(article.title)}</h2>" if article.title_twice else ""
-    main = (f"<article><p><a href='/blog/category/{article.category}'>{escape(label)}</a></p>{repeat}"
-            f"<h2>{escape(article.title)}</h2><div>{date_line}{_body_b(article)}</div>"
-            f"<p>Bagikan:</p><p><a href='#'>facebook</a> <a href='#'>twitter</a> <a href='#'>whatapps</a></p>"
-            f"<p>Telah dilihat {article.views:,} kali</p></article>")
+    main = (
+        f"<article><p><a href='/blog/category/{article.category}'>{escape(label)}</a></p>{repeat}"
+        f"<h2>{escape(article.title)}</h2><div>{date_line}{_body_b(article)}</div>"
+        f"<p>Bagikan:</p><p><a href='#'>facebook</a> <a href='#'>twitter</a> <a href='#'>whatapps</a></p>"
+        f"<p>Telah dilihat {article.views:,} kali</p></article>"
+    )
     return _page(site, article.title, main, popular, head)
 
 
-def render_listing(site: SampleSite, category: str, items: list[SampleArticle], popular: list[SampleArticle],
-                   page: int, last_page: int, *, show_views: bool = False) -> str:
+def render_listing(
+    site: SampleSite,
+    category: str,
+    items: list[SampleArticle],
+    popular: list[SampleArticle],
+    page: int,
+    last_page: int,
+    *,
+    show_views: bool = False,
+) -> str:
     label = site.categories.get(category, category)
     prefix = "/index.php" if site.index_php_links else ""
     rows = []
     for a in items:
         teaser = expected_body_text(a, "a")[:240]
         views = f"<div class='count'>{a.views}</div>" if show_views else ""
-        rows.append(f"<div class='item'>{views}<h4><a href='{a.path}'>{escape(a.title)}</a></h4>"
-                    f"<p>{escape(teaser)}</p><a href='{a.path}'>Selengkapnya</a></div>")
+        rows.append(
+            f"<div class='item'>{views}<h4><a href='{a.path}'>{escape(a.title)}</a></h4>"
+            f"<p>{escape(teaser)}</p><a href='{a.path}'>Selengkapnya</a></div>"
+        )
     pager = []
     if page > 1:
         pager.append(f"<a href='{prefix}/blog/category/{category}?page={page - 1}'>&laquo;</a>")
@@ -219,6 +240,8 @@ def render_home(site: SampleSite, latest: list[SampleArticle], popular: list[Sam
 
 def render_not_found(site: SampleSite, popular: list[SampleArticle]) -> str:
     """A soft 404: the site's chrome around a "not found" notice, served with status 200."""
-    main = ("<h1>Halaman Tidak Ditemukan</h1><p>Maaf, halaman yang Anda cari tidak tersedia atau telah "
-            "dipindahkan.</p><p><a href='/'>Kembali ke Beranda</a></p>")
+    main = (
+        "<h1>Halaman Tidak Ditemukan</h1><p>Maaf, halaman yang Anda cari tidak tersedia atau telah "
+        "dipindahkan.</p><p><a href='/'>Kembali ke Beranda</a></p>"
+    )
     return _page(site, "Halaman Tidak Ditemukan", main, popular)

@@ -22,35 +22,87 @@ import random
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .pages import expected_body_text
+
+if TYPE_CHECKING:
+    from archive.domain.records import ArticleRecord
 from .server import load_articles
 
 PHRASES = [
-    "Komisi Pemilihan Umum (KPU)", "pemutakhiran data pemilih berkelanjutan", "rapat pleno terbuka",
-    "Daftar Pemilih Tetap (DPT)", "Pemilihan Umum Tahun 2024", "Pemilihan Kepala Daerah", "Ketua KPU",
-    "Anggota KPU Divisi Perencanaan, Data dan Informasi", "Sekretaris KPU", "jajaran sekretariat",
-    "Badan Pengawas Pemilihan Umum (Bawaslu)", "partai politik peserta pemilu", "pemilih pemula",
-    "Panitia Pemilihan Kecamatan (PPK)", "Panitia Pemungutan Suara (PPS)", "tahapan penyelenggaraan pemilu",
-    "dalam rangka", "sebagai bentuk", "di Aula Kantor KPU", "Data Pemilih Berkelanjutan (DPB)",
-    "pendidikan pemilih", "partisipasi masyarakat", "Jaringan Dokumentasi dan Informasi Hukum (JDIH)",
-    "sistem informasi data pemilih (Sidalih)", "kegiatan tersebut", "dihadiri oleh", "serta seluruh",
+    "Komisi Pemilihan Umum (KPU)",
+    "pemutakhiran data pemilih berkelanjutan",
+    "rapat pleno terbuka",
+    "Daftar Pemilih Tetap (DPT)",
+    "Pemilihan Umum Tahun 2024",
+    "Pemilihan Kepala Daerah",
+    "Ketua KPU",
+    "Anggota KPU Divisi Perencanaan, Data dan Informasi",
+    "Sekretaris KPU",
+    "jajaran sekretariat",
+    "Badan Pengawas Pemilihan Umum (Bawaslu)",
+    "partai politik peserta pemilu",
+    "pemilih pemula",
+    "Panitia Pemilihan Kecamatan (PPK)",
+    "Panitia Pemungutan Suara (PPS)",
+    "tahapan penyelenggaraan pemilu",
+    "dalam rangka",
+    "sebagai bentuk",
+    "di Aula Kantor KPU",
+    "Data Pemilih Berkelanjutan (DPB)",
+    "pendidikan pemilih",
+    "partisipasi masyarakat",
+    "Jaringan Dokumentasi dan Informasi Hukum (JDIH)",
+    "sistem informasi data pemilih (Sidalih)",
+    "kegiatan tersebut",
+    "dihadiri oleh",
+    "serta seluruh",
 ]
 EVENTS = {
-    "sumpah-pemuda": ["Upacara Peringatan Hari Sumpah Pemuda ke-97", "Pemuda Pemudi Bergerak Indonesia Bersatu",
-                      "bertindak sebagai pembina upacara", "membacakan naskah Sumpah Pemuda",
-                      "semangat persatuan generasi muda", "amanat Menteri Pemuda dan Olahraga",
-                      "28 Oktober 2025", "halaman kantor"],
-    "hut-ri": ["Upacara Peringatan HUT ke-80 Kemerdekaan Republik Indonesia", "Bersatu Berdaulat Rakyat Sejahtera",
-               "pengibaran bendera Merah Putih", "inspektur upacara", "17 Agustus 2025",
-               "detik-detik proklamasi", "mengheningkan cipta"],
-    "hari-pahlawan": ["Upacara Peringatan Hari Pahlawan", "10 November 2025", "jasa para pahlawan",
-                      "meneruskan perjuangan", "pembacaan teks Pancasila", "tabur bunga"],
-    "jdih": ["Rapat Koordinasi Evaluasi JDIH", "pengelolaan dokumen hukum", "layanan informasi hukum",
-             "Semester I Tahun 2025", "penguatan kelembagaan JDIH", "produk hukum KPU"],
-    "kpu-mengajar": ["program KPU Mengajar", "siswa sekolah menengah atas", "demokrasi dan pemilu",
-                     "pemilih cerdas", "aksi interaktif", "generasi muda"],
+    "sumpah-pemuda": [
+        "Upacara Peringatan Hari Sumpah Pemuda ke-97",
+        "Pemuda Pemudi Bergerak Indonesia Bersatu",
+        "bertindak sebagai pembina upacara",
+        "membacakan naskah Sumpah Pemuda",
+        "semangat persatuan generasi muda",
+        "amanat Menteri Pemuda dan Olahraga",
+        "28 Oktober 2025",
+        "halaman kantor",
+    ],
+    "hut-ri": [
+        "Upacara Peringatan HUT ke-80 Kemerdekaan Republik Indonesia",
+        "Bersatu Berdaulat Rakyat Sejahtera",
+        "pengibaran bendera Merah Putih",
+        "inspektur upacara",
+        "17 Agustus 2025",
+        "detik-detik proklamasi",
+        "mengheningkan cipta",
+    ],
+    "hari-pahlawan": [
+        "Upacara Peringatan Hari Pahlawan",
+        "10 November 2025",
+        "jasa para pahlawan",
+        "meneruskan perjuangan",
+        "pembacaan teks Pancasila",
+        "tabur bunga",
+    ],
+    "jdih": [
+        "Rapat Koordinasi Evaluasi JDIH",
+        "pengelolaan dokumen hukum",
+        "layanan informasi hukum",
+        "Semester I Tahun 2025",
+        "penguatan kelembagaan JDIH",
+        "produk hukum KPU",
+    ],
+    "kpu-mengajar": [
+        "program KPU Mengajar",
+        "siswa sekolah menengah atas",
+        "demokrasi dan pemilu",
+        "pemilih cerdas",
+        "aksi interaktif",
+        "generasi muda",
+    ],
 }
 TEMPLATE = [
     "KPU {site} menggelar rapat pleno terbuka rekapitulasi Daftar Pemilih Berkelanjutan (DPB) triwulan III "
@@ -60,12 +112,58 @@ TEMPLATE = [
     "Pemilih tersebut tersebar di {n4} kecamatan dan {n5} desa atau kelurahan",
     "Rapat pleno dihadiri oleh Bawaslu {site}, perwakilan partai politik, Dinas Kependudukan dan Pencatatan "
     "Sipil serta instansi terkait",
-    "Ketua KPU {site} {person} menyampaikan bahwa pemutakhiran data pemilih berkelanjutan dilakukan setiap "
-    "triwulan",
+    "Ketua KPU {site} {person} menyampaikan bahwa pemutakhiran data pemilih berkelanjutan dilakukan setiap triwulan",
 ]
-_SYLLABLES = ["ka", "ba", "ra", "sa", "ta", "ma", "na", "la", "pa", "da", "ga", "ja", "ha", "wa", "ya", "ke",
-              "be", "re", "se", "te", "me", "ne", "le", "pe", "de", "ki", "bi", "ri", "si", "ti", "mi", "ni",
-              "li", "pi", "di", "ku", "bu", "ru", "su", "tu", "mu", "nu", "lu", "pu", "du", "an", "ang", "ung"]
+_SYLLABLES = [
+    "ka",
+    "ba",
+    "ra",
+    "sa",
+    "ta",
+    "ma",
+    "na",
+    "la",
+    "pa",
+    "da",
+    "ga",
+    "ja",
+    "ha",
+    "wa",
+    "ya",
+    "ke",
+    "be",
+    "re",
+    "se",
+    "te",
+    "me",
+    "ne",
+    "le",
+    "pe",
+    "de",
+    "ki",
+    "bi",
+    "ri",
+    "si",
+    "ti",
+    "mi",
+    "ni",
+    "li",
+    "pi",
+    "di",
+    "ku",
+    "bu",
+    "ru",
+    "su",
+    "tu",
+    "mu",
+    "nu",
+    "lu",
+    "pu",
+    "du",
+    "an",
+    "ang",
+    "ung",
+]
 
 
 @dataclass
@@ -132,8 +230,14 @@ def _copy(rng: random.Random, source: list[str], host: str, prose: Prose) -> lis
     return sentences
 
 
-def generate(seed: int = 1, releases: int = 40, events_per: int = 8, templated: int = 30, background: int = 150,
-             hosts: list[tuple[str, str]] | None = None) -> list[Doc]:
+def generate(
+    seed: int = 1,
+    releases: int = 40,
+    events_per: int = 8,
+    templated: int = 30,
+    background: int = 150,
+    hosts: list[tuple[str, str]] | None = None,
+) -> list[Doc]:
     """``hosts``: (host, level) pairs to post on; origins are provincial, copies regional."""
     rng = random.Random(seed)
     prose = Prose(rng)
@@ -150,14 +254,18 @@ def generate(seed: int = 1, releases: int = 40, events_per: int = 8, templated: 
     for r in range(releases):
         origin = rng.choice(provinces)
         when = t0 + timedelta(hours=rng.randint(0, 24 * 300))
-        sentences = [f"Jakarta, kpu.go.id - {prose.sentence()}"] + [prose.sentence()
-                                                                      for _ in range(rng.randint(8, 22))]
+        sentences = [f"Jakarta, kpu.go.id - {prose.sentence()}"] + [prose.sentence() for _ in range(rng.randint(8, 22))]
         title = prose.title()
         add(origin, title, sentences, when, f"release-{r}")
         for copy_host in rng.sample(regional, rng.randint(1, 12)):
             copy_title = title.upper() if rng.random() < 0.3 else title
-            add(copy_host, copy_title, _copy(rng, sentences, copy_host, prose),
-                when + timedelta(hours=rng.randint(1, 24 * 7)), f"release-{r}")
+            add(
+                copy_host,
+                copy_title,
+                _copy(rng, sentences, copy_host, prose),
+                when + timedelta(hours=rng.randint(1, 24 * 7)),
+                f"release-{r}",
+            )
 
     for event, phrases in EVENTS.items():
         when = t0 + timedelta(days=rng.randint(0, 300))
@@ -165,30 +273,52 @@ def generate(seed: int = 1, releases: int = 40, events_per: int = 8, templated: 
             town = _town(host)
             sentences = [f"{town}, {host} - KPU {town} melaksanakan {phrases[0]} {prose.sentence(phrases, 0.2)}"]
             sentences += [prose.sentence(phrases + [f"KPU {town}"], 0.25) for _ in range(rng.randint(6, 14))]
-            add(host, f"KPU {town} {phrases[0]}", sentences, when + timedelta(hours=rng.randint(0, 30)),
-                f"{event}-{i}")
+            add(host, f"KPU {town} {phrases[0]}", sentences, when + timedelta(hours=rng.randint(0, 30)), f"{event}-{i}")
     real_event = [a for a in load_articles() if "Sumpah Pemuda" in a.title]
     for i, article in enumerate(real_event):  # the real, separately written Sumpah Pemuda reports
-        add(article.host, article.title, expected_body_text(article, "a").split("\n\n"),
-            t0 + timedelta(days=296, hours=i), f"real-event-{i}")
+        add(
+            article.host,
+            article.title,
+            expected_body_text(article, "a").split("\n\n"),
+            t0 + timedelta(days=296, hours=i),
+            f"real-event-{i}",
+        )
 
     for i, host in enumerate(rng.sample(regional, min(templated, len(regional)))):
         town = _town(host)
+
         def figure(low: int, high: int) -> str:
             return f"{rng.randint(low, high)}.{rng.randint(100, 999)}"
 
-        values = {"site": town, "day": f"Senin ({rng.randint(1, 9)}/10/2025)", "n1": figure(50, 900),
-                  "n2": figure(20, 450), "n3": figure(20, 450), "n4": str(rng.randint(5, 40)),
-                  "n5": str(rng.randint(50, 400)), "person": f"{prose.title().split()[0]} {prose.title().split()[0]}"}
+        values = {
+            "site": town,
+            "day": f"Senin ({rng.randint(1, 9)}/10/2025)",
+            "n1": figure(50, 900),
+            "n2": figure(20, 450),
+            "n3": figure(20, 450),
+            "n4": str(rng.randint(5, 40)),
+            "n5": str(rng.randint(50, 400)),
+            "person": f"{prose.title().split()[0]} {prose.title().split()[0]}",
+        }
         sentences = [s.format(**values) + "." for s in TEMPLATE]
         own = [prose.sentence() for _ in range(rng.randint(3, 8))]
-        mixed = sentences[:2] + own[: len(own) // 2] + sentences[2:] + own[len(own) // 2:]
-        add(host, f"KPU {town} Tetapkan Rekapitulasi DPB Triwulan III", mixed,
-            t0 + timedelta(days=280, hours=rng.randint(0, 72)), f"template-{i}")
+        mixed = sentences[:2] + own[: len(own) // 2] + sentences[2:] + own[len(own) // 2 :]
+        add(
+            host,
+            f"KPU {town} Tetapkan Rekapitulasi DPB Triwulan III",
+            mixed,
+            t0 + timedelta(days=280, hours=rng.randint(0, 72)),
+            f"template-{i}",
+        )
 
     for i in range(background):
-        add(rng.choice(provinces + regional), prose.title(), [prose.sentence() for _ in range(rng.randint(5, 20))],
-            t0 + timedelta(hours=rng.randint(0, 24 * 300)), f"background-{i}")
+        add(
+            rng.choice(provinces + regional),
+            prose.title(),
+            [prose.sentence() for _ in range(rng.randint(5, 20))],
+            t0 + timedelta(hours=rng.randint(0, 24 * 300)),
+            f"background-{i}",
+        )
     rng.shuffle(docs)
     return docs
 
@@ -217,15 +347,26 @@ def pair_scores(labels: dict[str, str], predicted: dict[str, int | None]) -> tup
     return precision, recall, len(true_pairs), len(found)
 
 
-def record(doc: Doc, fetched_at: datetime) -> dict[str, Any]:
-    """The item the spider would have produced for ``doc``."""
-    url = f"https://{doc.host}/blog/read/{doc.native_id}_dok"
-    return {"host": doc.host, "url": url, "native_id": doc.native_id, "fetched_url": url, "http_status": 200,
-            "fetched_at": fetched_at, "raw_html": b"", "category_id": "104", "category": "Berita Terkini",
-            "category_source": "page", "title": doc.title, "title_source": "heading", "body_text": doc.body,
-            "body_html": "", "credit": None, "byline": None, "view_count": None, "hashtags": [], "images": [],
-            "attachments": [], "see_also": [], "published_at": doc.published, "published_precision": "minute",
-            "published_source": "body", "published_text": None}
+def record(doc: Doc, fetched_at: datetime, **fields: Any) -> ArticleRecord:
+    """The record the spider would have produced for ``doc``."""
+    from archive.domain.records import ArticleRecord
+
+    values: dict[str, Any] = {
+        "category_id": "104",
+        "category": "Berita Terkini",
+        "category_source": "page",
+        "published_at": doc.published,
+        "published_precision": "minute",
+        "published_source": "body",
+        **fields,
+    }
+    return ArticleRecord.of(
+        f"https://{doc.host}/blog/read/{doc.native_id}_dok",
+        title=doc.title,
+        body_text=doc.body,
+        fetched_at=fetched_at,
+        **values,
+    )
 
 
 def evaluate(db_url: str, docs: list[Doc], batch_size: int = 200) -> tuple[float, float, int, int, float]:
@@ -236,23 +377,25 @@ def evaluate(db_url: str, docs: list[Doc], batch_size: int = 200) -> tuple[float
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from archive.db import open_engine
-    from archive.models import Article, Site
-    from archive.store import ArchiveWriter
-    from crawlers.sites import load_registry
+    from archive.domain.sites import load_registry
+    from archive.ingest import IngestSession
+    from archive.storage.db import open_engine
+    from archive.storage.models import Article, SiteRow
 
     engine = open_engine(db_url)
     registry = load_registry()
-    writer = ArchiveWriter(engine, batch_size=batch_size)
-    writer.register_sites([registry.get(h) for h in sorted({d.host for d in docs})])
+    writer = IngestSession(
+        engine, [registry[h] for h in sorted({d.host for d in docs})], batch_size=batch_size, run=False
+    )
     started = time.perf_counter()
     for doc in docs:
-        writer.add_article(record(doc, doc.published))
+        writer.add(record(doc, doc.published))
     writer.flush()
     elapsed = time.perf_counter() - started
     with Session(engine) as session:
-        rows = session.execute(select(Site.host, Article.native_id, Article.cluster_id)
-                               .join(Site, Site.id == Article.site_id)).all()
+        rows = session.execute(
+            select(SiteRow.host, Article.native_id, Article.cluster_id).join(SiteRow, SiteRow.id == Article.site_id)
+        ).all()
     engine.dispose()
     predicted = {f"{host}/{native}": cluster for host, native, cluster in rows}
     labels = {f"{d.host}/{d.native_id}": d.label for d in docs}

@@ -28,8 +28,12 @@ DATA = Path(__file__).parent / "data" / "articles.json"
 def load_articles() -> list[SampleArticle]:
     records = json.loads(DATA.read_text(encoding="utf-8"))["articles"]
     known = set(SampleArticle.__dataclass_fields__)
-    return [SampleArticle(**{k: v for k, v in r.items() if k in known},
-                          extra={k: v for k, v in r.items() if k not in known}) for r in records]
+    return [
+        SampleArticle(
+            **{k: v for k, v in r.items() if k in known}, extra={k: v for k, v in r.items() if k not in known}
+        )
+        for r in records
+    ]
 
 
 @dataclass
@@ -81,9 +85,12 @@ class SampleWorld:
                 page = 1
             if page > last and site.host in self.repeat_last_page:
                 page = last
-            chunk = items[(page - 1) * self.per_page: page * self.per_page]
-            return 200, {}, render_listing(site, category, chunk, popular, page, last,
-                                           show_views=site.variant == "a").encode()
+            chunk = items[(page - 1) * self.per_page : page * self.per_page]
+            return (
+                200,
+                {},
+                render_listing(site, category, chunk, popular, page, last, show_views=site.variant == "a").encode(),
+            )
         for article in self.site_articles(site.host):
             if path.rstrip("/") == article.path:
                 return 200, {}, render_article(site, article, popular).encode()
@@ -135,7 +142,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 def write_registry(path: Path, world: SampleWorld, base_urls: dict[str, str]) -> Path:
     """A registry file for the sample sites, with ``base_url`` pointing at the local servers."""
-    from crawlers.sites import load_registry
+    from archive.domain.sites import load_registry
 
     official = load_registry()
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -144,15 +151,21 @@ def write_registry(path: Path, world: SampleWorld, base_urls: dict[str, str]) ->
         for site in world.sites:
             row = official.get(site.host)
             assert row is not None, site.host
-            writer.writerow([row.host, row.name, row.level, row.province, row.timezone, row.host_source,
-                             base_urls[site.host]])
+            writer.writerow(
+                [row.host, row.name, row.level, row.province, row.timezone, row.host_source, base_urls[site.host]]
+            )
     return path
 
 
 DEMO_SITES = [
     SampleSite("kota-singkawang.kpu.go.id", "KPU Kota Singkawang", {"104": "Berita Terkini", "11": "Pengumuman"}),
-    SampleSite("kab-pacitan.kpu.go.id", "KPU Kabupaten Pacitan", {"104": "Berita Terkini", "135": "Opini"},
-               variant="b", index_php_links=True),
+    SampleSite(
+        "kab-pacitan.kpu.go.id",
+        "KPU Kabupaten Pacitan",
+        {"104": "Berita Terkini", "135": "Opini"},
+        variant="b",
+        index_php_links=True,
+    ),
     SampleSite("lampung.kpu.go.id", "KPU Provinsi Lampung", {"104": "Berita Terkini"}),
 ]
 
@@ -163,22 +176,70 @@ def filler(site: SampleSite, count: int, start_id: int = 9000) -> list[SampleArt
     posts = []
     for i in range(count):
         day = 27 - (i % 27)
-        posts.append(SampleArticle(
-            host=site.host, id=str(start_id - i), slug=f"contoh-berita-{i + 1}-kpu-{town.lower()}",
-            category="104", title=f"Contoh Berita {i + 1}: Rapat Koordinasi KPU {town}", views=10 + i,
-            blocks=[f"{town} - KPU {town} menggelar rapat koordinasi ke-{i + 1} bersama PPK se-{town}, "
-                    f"Senin ({day}/10/2025).", f"Rapat membahas persiapan pemutakhiran data pemilih "
-                    f"berkelanjutan triwulan ke-{(i % 4) + 1}. (Humas KPU {town})"],
-            extra={"synthetic": True}))
+        posts.append(
+            SampleArticle(
+                host=site.host,
+                id=str(start_id - i),
+                slug=f"contoh-berita-{i + 1}-kpu-{town.lower()}",
+                category="104",
+                title=f"Contoh Berita {i + 1}: Rapat Koordinasi KPU {town}",
+                views=10 + i,
+                blocks=[
+                    f"{town} - KPU {town} menggelar rapat koordinasi ke-{i + 1} bersama PPK se-{town}, "
+                    f"Senin ({day}/10/2025).",
+                    f"Rapat membahas persiapan pemutakhiran data pemilih "
+                    f"berkelanjutan triwulan ke-{(i % 4) + 1}. (Humas KPU {town})",
+                ],
+                extra={"synthetic": True},
+            )
+        )
+    return posts
+
+
+RELEASE = [
+    "Komisi Pemilihan Umum menetapkan jadwal pemutakhiran data pemilih berkelanjutan untuk triwulan "
+    "keempat tahun ini. Seluruh KPU provinsi dan kabupaten kota diminta melakukan koordinasi dengan "
+    "dinas kependudukan dan pencatatan sipil setempat.",
+    "Dalam rapat pleno terbuka, anggota KPU menjelaskan bahwa data pemilih baru, pemilih yang pindah "
+    "domisili dan pemilih yang meninggal dunia akan diverifikasi secara faktual sebelum direkapitulasi "
+    "pada akhir bulan.",
+    "Masyarakat yang belum terdaftar dapat melapor ke kantor KPU terdekat atau melalui layanan daring "
+    "dengan membawa kartu tanda penduduk elektronik dan kartu keluarga.",
+    "Contoh siaran pers ini disusun untuk demo kpu-archive dan bukan rilis resmi KPU.",
+]
+
+
+def syndicated_release(sites: list[SampleSite], start_id: int = 8800) -> list[SampleArticle]:
+    """One plainly synthetic release posted by the first site and re-posted a day apart by the others,
+    each copy with its own dateline: what ``kpu-archive clusters`` finds."""
+    posts = []
+    for i, site in enumerate(sites):
+        town = site.name.split()[-1]
+        day = 20 + i
+        posts.append(
+            SampleArticle(
+                host=site.host,
+                id=str(start_id + i),
+                slug="contoh-siaran-pers-jadwal-pemutakhiran-data-pemilih",
+                category="104",
+                title="Contoh Siaran Pers: Jadwal Pemutakhiran Data Pemilih Triwulan IV",
+                views=5,
+                blocks=[f"{town} - " + RELEASE[0] + f" Senin ({day}/10/2025).", *RELEASE[1:], f"(Humas KPU {town})"],
+                extra={"synthetic": True, "release": "demo"},
+            )
+        )
     return posts
 
 
 def demo_world(filler_per_site: int = 4, per_page: int = 2) -> SampleWorld:
-    """The demo's three sites: their real sample posts and ``filler_per_site`` synthetic ones each."""
+    """The demo's three sites: their real sample posts, ``filler_per_site`` synthetic ones each, and
+    one synthetic release the province posted and the other two re-posted."""
     hosts = {s.host for s in DEMO_SITES}
     real = [a for a in load_articles() if a.host in hosts]
+    release = {a.host: a for a in syndicated_release([DEMO_SITES[2], DEMO_SITES[0], DEMO_SITES[1]])}
     articles: list[SampleArticle] = []
     for site in DEMO_SITES:
+        articles.append(release[site.host])
         articles.extend(a for a in real if a.host == site.host)
         articles.extend(filler(site, filler_per_site))
     return SampleWorld(sites=list(DEMO_SITES), articles=articles, per_page=per_page)

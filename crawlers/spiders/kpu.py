@@ -1,7 +1,8 @@
 """The one spider for the shared regional KPU CMS, driven by the site registry.
 
 home page → category ids from the menu → ``/blog/category/{id}?page=N``, newest first → every
-``/blog/read/...`` article → one ``ArticleItem`` (or a ``GoneItem`` when the post is not there).
+``/blog/read/...`` article → one ``ArticleRecord`` (or a ``GoneRecord`` when the post is not there).
+The platform a site runs (``crawlers.platforms``) knows its menu, listings and article pages.
 
 Modes (``-a mode=``):
 
@@ -21,26 +22,32 @@ or at ``KPU_MAX_LISTING_PAGES``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from archive.db import open_engine
-from archive.store import known_titles, pending_urls, recheck_targets, walk_states
+from archive.domain.identity import ArticleRef, article_ref
+from archive.domain.records import (
+    ArticleRecord,
+    DiscoveredLinks,
+    FetchFailure,
+    GoneRecord,
+    ListingWalk,
+    PendingFetch,
+)
+from archive.domain.sites import Site, load_registry
+from archive.ingest import IngestSession
+from archive.vocab import CRAWL_MODES, GoneReason
 
-from ..extract import extract_article, extract_category_links, extract_listing, looks_not_found
-from ..items import ArticleItem, DiscoveredItem, GoneItem, ListingWalkItem
-from ..sites import Site, load_registry
-from ..urls import article_ref, listing_url
+from ..pipelines import ArchivePipeline
+from ..platforms import platform_for
 
-FALLBACK_CATEGORY = "104"  # "Berita Terkini" on most sites (reference §1.1), used only without a menu
-MODES = ("incremental", "full", "recheck")
 GONE_STATUSES = [404, 410]  # answers that count as evidence of a takedown; 5xx and timeouts never do
 
 
@@ -59,18 +66,26 @@ def listed_title_changed(listed: str | None, stored: str | None) -> bool:
 class KpuSpider(scrapy.Spider):
     name = "kpu"
 
-    def __init__(self, sites: str = "", registry: str | None = None, mode: str = "incremental",
-                 recheck_limit: str | int = 1000, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        sites: str = "",
+        registry: str | None = None,
+        mode: str = "incremental",
+        recheck_limit: str | int = 1000,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if mode not in CRAWL_MODES:
+            raise ValueError(f"mode must be one of {', '.join(CRAWL_MODES)}, not {mode!r}")
         self.mode = mode
         self.recheck_limit = int(recheck_limit)
         self.registry = load_registry(registry)
         hosts = [] if sites in ("", "all") else [h for h in sites.split(",") if h.strip()]
         self.sites: list[Site] = self.registry.select(hosts)
-        self.allowed_domains = sorted({s.host for s in self.sites}
-                                      | {urlsplit(s.fetch_base).hostname or "" for s in self.sites} - {""})
+        self.allowed_domains = sorted(
+            {s.host for s in self.sites} | {urlsplit(s.fetch_base).hostname or "" for s in self.sites} - {""}
+        )
         # per (host, category): the previous page's (position, url) pairs, and the items seen so far
         self._previous: dict[tuple[str, str], set[tuple[str, str]]] = {}
         self._seen: dict[tuple[str, str], set[str]] = {}
@@ -78,69 +93,80 @@ class KpuSpider(scrapy.Spider):
         self._quiet_pages: dict[tuple[str, str], int] = {}  # consecutive listing pages with nothing new
         self._walks: dict[tuple[str, str], tuple[bool, int]] = {}  # (walked to the end before, open page)
         self._hosts_by_netloc = {urlsplit(s.fetch_base).netloc: s.host for s in self.sites}
-        self._engine: Any = None
+        self.max_pages = 1000
+        self.stop_pages = 1
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> KpuSpider:
         kwargs.setdefault("registry", crawler.settings.get("KPU_REGISTRY"))
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_pages = crawler.settings.getint("KPU_MAX_LISTING_PAGES", 1000)
-        spider.stop_pages = crawler.settings.getint("KPU_INCREMENTAL_STOP_PAGES", 1)
+        spider.max_pages = crawler.settings.getint("KPU_MAX_LISTING_PAGES")
+        spider.stop_pages = crawler.settings.getint("KPU_INCREMENTAL_STOP_PAGES")
         crawler.signals.connect(spider._count_request, signal=signals.request_reached_downloader)
-        crawler.signals.connect(spider._close_engine, signal=signals.spider_closed)
         return spider
 
     # ---- start: what an earlier, killed run left unfetched, then the home pages (or rechecks) ----
 
     @property
-    def engine(self) -> Any:
-        if self._engine is None:
-            self._engine = open_engine(self.settings.get("KPU_ARCHIVE_DB"))
-        return self._engine
-
-    def _close_engine(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
+    def archive(self) -> IngestSession:
+        """The crawl's archive session, owned by the pipeline: what is archived, pending, walked."""
+        return ArchivePipeline.session_of(self.crawler)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        hosts = [s.host for s in self.sites]
-        for host, url, category_id, category in pending_urls(self.engine, hosts):
-            site = self.registry.get(host)
-            if site is not None:
+        for pending in self.archive.pending():
+            if (request := self._pending_request(pending)) is not None:
                 self.crawler.stats.inc_value("kpu/resumed_articles")
-                yield self._article_request(site, url, category_id, category)
+                yield request
         if self.mode == "recheck":
-            for host, url, category_id, category in recheck_targets(self.engine, hosts, self.recheck_limit):
-                site = self.registry.get(host)
-                if site is not None:
+            for target in self.archive.recheck_targets(self.recheck_limit):
+                if (request := self._pending_request(target)) is not None:
                     self.crawler.stats.inc_value("kpu/rechecked_articles")
-                    yield self._article_request(site, url, category_id, category)
+                    yield request
             return
-        self._walks = walk_states(self.engine, hosts)
+        self._walks = self.archive.walk_states()
         for site in self.sites:
-            yield scrapy.Request(site.fetch_base + "/", callback=self.parse_home, errback=self.on_error,
-                                 cb_kwargs={"site": site}, priority=10)
+            yield scrapy.Request(
+                site.fetch_base + "/",
+                callback=self.parse_home,
+                errback=self.on_error,
+                cb_kwargs={"site": site},
+                priority=10,
+            )
 
     # ---- callbacks --------------------------------------------------------------------------
 
     def parse_home(self, response: Response, site: Site) -> Iterator[scrapy.Request]:
         self._count(site, "pages")
-        home = extract_listing(response.selector, response.url, site.canonical_from_fetched, self._is_article(site))
+        if not isinstance(response, TextResponse):
+            self._not_a_page(site, response)
+            return
+        platform = platform_for(site)
+        home = platform.extract_listing(
+            response.selector, response.url, site.canonical_from_fetched, self._article_refs(site, {})
+        )
         self._home_links[site.host] = set(home.links)
-        categories = extract_category_links(response.selector, response.url)
+        categories = platform.category_links(response.selector, response.url)
         if not categories:
-            self.logger.warning("%s: no category links in the home page menu; trying %s", site.host,
-                                FALLBACK_CATEGORY)
+            fallback = platform.fallback_categories
+            self.logger.warning(
+                "%s: no category links in the home page menu; trying %s", site.host, ", ".join(fallback)
+            )
             self.crawler.stats.inc_value("kpu/menu_without_categories")
-            categories = {FALLBACK_CATEGORY: ""}
+            categories = dict.fromkeys(fallback, "")
         for category_id, label in categories.items():
             yield self._listing_request(site, category_id, label or None, 1)
 
-    def parse_listing(self, response: Response, site: Site, category_id: str, label: str | None,
-                      page: int) -> Iterator[Any]:
+    def parse_listing(
+        self, response: Response, site: Site, category_id: str, label: str | None, page: int
+    ) -> Iterator[Any]:
         self._count(site, "pages")
-        listing = extract_listing(response.selector, response.url, site.canonical_from_fetched,
-                                  self._is_article(site))
+        if not isinstance(response, TextResponse):
+            self._not_a_page(site, response)
+            return
+        refs: dict[str, ArticleRef] = {}  # every article link's identity, worked out once
+        listing = platform_for(site).extract_listing(
+            response.selector, response.url, site.canonical_from_fetched, self._article_refs(site, refs)
+        )
         label = label or listing.label
         key = (site.host, category_id)
         # A link at the same place with the same target as on the page before is page chrome (a
@@ -149,124 +175,205 @@ class KpuSpider(scrapy.Spider):
         previous = self._previous.get(key, self._home_links.get(site.host, set()))
         self._previous[key] = set(listing.links)
         seen = self._seen.setdefault(key, set())
-        items = [url for pair in listing.links if pair not in previous and (url := pair[1]) not in seen]
-        new_items = list(dict.fromkeys(items))
+        new_items = list(
+            dict.fromkeys(url for pair in listing.links if pair not in previous and (url := pair[1]) not in seen)
+        )
         seen.update(new_items)
-        canonical = {u: article_ref(u).canonical_url for u in listing.article_urls}  # type: ignore[union-attr]
-        titles = {canonical[u]: t for u, t in listing.titles.items()}
-        all_links = list(dict.fromkeys(canonical.values()))
+        articles = {refs[u].canonical_url: refs[u] for u in listing.article_urls}
+        titles = {refs[u].canonical_url: t for u, t in listing.titles.items() if u in refs}
         self._count(site, "listed", len(new_items))
-        to_fetch = all_links
+        to_fetch = list(articles)
         if self.mode == "incremental":
-            known = known_titles(self.engine, site.host, all_links)  # one query per listing page
-            to_fetch = [u for u in all_links if u not in known or listed_title_changed(titles.get(u), known[u])]
+            known = self.archive.known_titles(site.host, list(articles.values()))  # one query per listing page
+            to_fetch = [u for u in articles if u not in known or listed_title_changed(titles.get(u), known[u])]
             fresh = set(to_fetch)
-            self.crawler.stats.inc_value("kpu/articles_skipped_known", len(all_links) - len(to_fetch))
-            if new_items and not any(canonical[u] in fresh for u in new_items):
+            self.crawler.stats.inc_value("kpu/articles_skipped_known", len(articles) - len(to_fetch))
+            if new_items and not any(refs[u].canonical_url in fresh for u in new_items):
                 self._quiet_pages[key] = self._quiet_pages.get(key, 0) + 1
             else:
                 self._quiet_pages[key] = 0
-                yield ListingWalkItem(site.host, category_id, page, completed=False, open=True)
+                yield ListingWalk(site.host, category_id, page, completed=False, open=True)
         if to_fetch:
-            yield DiscoveredItem(site.host, to_fetch, category_id, label)
+            yield DiscoveredLinks(site.host, tuple(articles[u] for u in to_fetch), category_id, label)
         for url in to_fetch:
             yield self._article_request(site, url, category_id, label)
-        if not new_items:
-            yield ListingWalkItem(site.host, category_id, page, completed=True)
+        yield from self._next_listing(site, category_id, label, page, bool(new_items))
+
+    def _next_listing(
+        self, site: Site, category_id: str, label: str | None, page: int, found_new: bool
+    ) -> Iterator[Any]:
+        """The next listing page, or the record of where this walk ended."""
+        key = (site.host, category_id)
+        if not found_new:
+            yield ListingWalk(site.host, category_id, page, completed=True)
             return
         walked_before, open_page = self._walks.get(key, (False, 0))
-        if (self.mode == "incremental" and walked_before and page > open_page
-                and self._quiet_pages.get(key, 0) >= self.stop_pages):
+        if (
+            self.mode == "incremental"
+            and walked_before
+            and page > open_page
+            and self._quiet_pages.get(key, 0) >= self.stop_pages
+        ):
             self.crawler.stats.inc_value("kpu/listing_incremental_stops")
-            yield ListingWalkItem(site.host, category_id, page, completed=False)
-            return
-        if page < self.max_pages:
+            yield ListingWalk(site.host, category_id, page, completed=False)
+        elif page < self.max_pages:
             yield self._listing_request(site, category_id, label, page + 1)
         else:
             self.logger.warning("%s: category %s reached the page cap %d", site.host, category_id, self.max_pages)
             self.crawler.stats.inc_value("kpu/listing_page_cap_reached")
-            yield ListingWalkItem(site.host, category_id, page, completed=True)
+            yield ListingWalk(site.host, category_id, page, completed=True)
 
-    def parse_article(self, response: Response, site: Site, category_id: str | None,
-                      label: str | None) -> Iterator[ArticleItem | GoneItem]:
+    def parse_article(
+        self, response: Response, site: Site, category_id: str | None, label: str | None
+    ) -> Iterator[ArticleRecord | GoneRecord]:
         self._count(site, "pages")
         fetched_at = datetime.now(UTC)
         chain = [site.canonical_from_fetched(u) for u in response.meta.get("redirect_urls", [])]
         asked = article_ref(chain[0] if chain else site.canonical_from_fetched(response.url))
         final = site.canonical_from_fetched(response.url)
         ref = article_ref(final)
-
-        def gone(reason: str) -> GoneItem:
+        reason = self._gone_reason(response, site, chain, ref, final)
+        if reason is not None and asked is not None:
             self._count(site, "gone")
-            return GoneItem(host=site.host, url=asked.canonical_url, final_url=final,  # type: ignore[union-attr]
-                            status=response.status, reason=reason, checked_at=fetched_at)
-
+            yield GoneRecord(ref=asked, final_url=final, status=response.status, reason=reason, checked_at=fetched_at)
+            return
         if response.status in GONE_STATUSES:
-            if asked is not None:
-                yield gone(f"http-{response.status}")
+            return
+        if not isinstance(response, TextResponse):
+            self._not_a_page(site, response)
             return
         if ref is None or ref.host != site.host:
-            if chain and asked is not None and urlsplit(final).netloc == site.host:
-                # redirected off the article to the home page (or elsewhere on the site): a soft 404
-                home = urlsplit(final).path.rstrip("/") in ("", "/index.php")
-                yield gone("redirect-home" if home else "redirect-away")
-                return
-            self.logger.warning("%s: %s did not land on an article (at %s)", site.host,
-                                response.request.url if response.request else "?", response.url)
+            self.logger.warning(
+                "%s: %s did not land on an article (at %s)",
+                site.host,
+                response.request.url if response.request else "?",
+                response.url,
+            )
             self._count(site, "errors")
             return
-        fields = extract_article(response.selector, ref.canonical_url, timezone=site.timezone,
-                                 first_seen=fetched_at, listing_label=label,
-                                 canonicalise=site.canonical_from_fetched)
-        if looks_not_found(response.selector, fields.title):
+        platform = platform_for(site)
+        fields = platform.extract_article(
+            response.selector,
+            ref.canonical_url,
+            timezone=site.timezone,
+            first_seen=fetched_at,
+            listing_label=label,
+            canonicalise=site.canonical_from_fetched,
+        )
+        if platform.looks_not_found(response.selector, fields.title):
             if asked is not None:
-                yield gone("soft-404")
+                self._count(site, "gone")
+                yield GoneRecord(
+                    ref=asked,
+                    final_url=final,
+                    status=response.status,
+                    reason=GoneReason.SOFT_404,
+                    checked_at=fetched_at,
+                )
             return
         if not fields.body_text:
             self.crawler.stats.inc_value("kpu/articles_without_body")
         self._count(site, "articles")
         published = fields.published
-        yield ArticleItem(
-            host=site.host, url=ref.canonical_url, native_id=ref.native_id, fetched_url=response.url,
-            http_status=response.status, fetched_at=fetched_at, raw_html=response.body,
-            category_id=category_id, category=fields.category, category_source=fields.category_source,
-            title=fields.title, title_source=fields.title_source, body_text=fields.body_text,
-            body_html=fields.body_html, credit=fields.credit, byline=fields.byline,
-            view_count=fields.view_count, hashtags=fields.hashtags, images=fields.images,
-            attachments=fields.attachments, see_also=fields.see_also,
+        yield ArticleRecord(
+            ref=ref,
+            fetched_url=response.url,
+            http_status=response.status,
+            fetched_at=fetched_at,
+            raw_html=response.body,
+            category_id=category_id,
+            category=fields.category,
+            category_source=fields.category_source,
+            title=fields.title,
+            title_source=fields.title_source,
+            body_text=fields.body_text,
+            body_html=fields.body_html,
+            credit=fields.credit,
+            byline=fields.byline,
+            view_count=fields.view_count,
+            hashtags=fields.hashtags,
+            images=list(fields.images),
+            attachments=list(fields.attachments),
+            see_also=list(fields.see_also),
             published_at=published.value if published else None,
             published_precision=published.precision if published else None,
-            published_source=fields.published_source, published_text=published.text if published else None,
-            requested_urls=[r.canonical_url for u in chain if (r := article_ref(u)) is not None
-                            and r.canonical_url != ref.canonical_url],
+            published_source=fields.published_source,
+            published_text=published.text if published else None,
+            redirected_from=tuple(r for u in chain if (r := article_ref(u)) is not None and r != ref),
         )
 
-    def on_error(self, failure: Failure) -> None:
+    @staticmethod
+    def _gone_reason(
+        response: Response, site: Site, chain: list[str], ref: ArticleRef | None, final: str
+    ) -> GoneReason | None:
+        """404 and 410, or a redirect off the article elsewhere on the site, are evidence of a takedown."""
+        if response.status in GONE_STATUSES:
+            return GoneReason(f"http-{response.status}")
+        if (ref is None or ref.host != site.host) and chain and urlsplit(final).netloc == site.host:
+            home = urlsplit(final).path.rstrip("/") in ("", "/index.php")
+            return GoneReason.REDIRECT_HOME if home else GoneReason.REDIRECT_AWAY
+        return None
+
+    def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
         request = failure.request  # type: ignore[attr-defined]
         site: Site | None = request.cb_kwargs.get("site")
         host = site.host if site else urlsplit(request.url).netloc
         self.crawler.stats.inc_value(f"kpu/site/{host}/errors")
         self.logger.warning("%s: %s failed: %s", host, request.url, failure.getErrorMessage())
-        writer = getattr(self, "archive_writer", None)
-        if writer is not None and site is not None and request.callback == self.parse_article:
-            writer.record_failure(site.host, site.canonical_from_fetched(request.url), failure.getErrorMessage())
+        if site is not None and request.callback == self.parse_article:
+            ref = article_ref(site.canonical_from_fetched(request.url))
+            if ref is not None:
+                yield FetchFailure(ref=ref, error=failure.getErrorMessage(), at=datetime.now(UTC))
 
     # ---- requests ---------------------------------------------------------------------------
 
-    def _listing_request(self, site: Site, category_id: str, label: str | None, page: int) -> scrapy.Request:
-        return scrapy.Request(site.fetch_url(listing_url(site.canonical_base, category_id, page)),
-                              callback=self.parse_listing, errback=self.on_error, priority=5,
-                              cb_kwargs={"site": site, "category_id": category_id, "label": label, "page": page})
+    def _pending_request(self, pending: PendingFetch) -> scrapy.Request | None:
+        site = self.registry.get(pending.host)
+        if site is None:
+            return None
+        return self._article_request(site, pending.url, pending.category_id, pending.category)
 
-    def _article_request(self, site: Site, url: str, category_id: str | None,
-                         label: str | None) -> scrapy.Request:
-        return scrapy.Request(site.fetch_url(url), callback=self.parse_article, errback=self.on_error,
-                              cb_kwargs={"site": site, "category_id": category_id, "label": label},
-                              meta={"handle_httpstatus_list": GONE_STATUSES})
+    def _listing_request(self, site: Site, category_id: str, label: str | None, page: int) -> scrapy.Request:
+        url = platform_for(site).listing_url(site.canonical_base, category_id, page)
+        return scrapy.Request(
+            site.fetch_url(url),
+            callback=self.parse_listing,
+            errback=self.on_error,
+            priority=5,
+            cb_kwargs={"site": site, "category_id": category_id, "label": label, "page": page},
+        )
+
+    def _article_request(self, site: Site, url: str, category_id: str | None, label: str | None) -> scrapy.Request:
+        return scrapy.Request(
+            site.fetch_url(url),
+            callback=self.parse_article,
+            errback=self.on_error,
+            cb_kwargs={"site": site, "category_id": category_id, "label": label},
+            meta={"handle_httpstatus_list": GONE_STATUSES},
+        )
 
     @staticmethod
-    def _is_article(site: Site):  # type: ignore[no-untyped-def]
-        return lambda url: (ref := article_ref(url)) is not None and ref.host == site.host
+    def _article_refs(site: Site, refs: dict[str, ArticleRef]) -> Callable[[str], bool]:
+        """Is a link an article of this site?  Each one's identity is kept in ``refs``."""
+
+        def is_article(url: str) -> bool:
+            ref = refs.get(url) or article_ref(url)
+            if ref is None or ref.host != site.host:
+                return False
+            refs[url] = ref
+            return True
+
+        return is_article
+
+    def _not_a_page(self, site: Site, response: Response) -> None:
+        """A binary answer (a PDF, an image) where a page was expected: counted as an error, not parsed."""
+        self.logger.warning(
+            "%s: %s is not an HTML page (%s)",
+            site.host,
+            response.url,
+            (response.headers.get("Content-Type") or b"?").decode("latin-1"),
+        )
+        self._count(site, "errors")
 
     def _count_request(self, request: scrapy.Request, spider: Any = None) -> None:
         host = self._hosts_by_netloc.get(urlsplit(request.url).netloc)

@@ -1,0 +1,20 @@
+"""The ``kpu-archive`` command line: the composition root, where the archive and the crawl meet.
+
+One module per group of commands; ``app`` holds the group and its one-line errors, ``options`` the
+shared options, ``archives`` how a command opens the archive (readers never create or migrate).
+"""
+
+from archive.cli.app import main
+from archive.cli.crawl import crawl
+from archive.cli.demo import demo
+from archive.cli.export import export, search
+from archive.cli.inspect import clusters, history, runs, status
+from archive.cli.schedule import schedule, upgrade
+from archive.cli.serve import serve
+from archive.cli.sites import sites_command
+
+COMMANDS = (crawl, export, search, history, runs, clusters, status, sites_command, schedule, upgrade, serve, demo)
+for _command in COMMANDS:
+    main.add_command(_command)
+
+__all__ = ["COMMANDS", "main"]

@@ -1,0 +1,87 @@
+"""Batching: records queue up and are written together, one transaction per batch.
+
+A batch is one transaction that holds the archive's write lock from its first statement: the
+articles, their versions, URL history, events, cluster updates and the frontier rows that say they
+are done commit together, so a crawl killed at any moment either stored an article and knows it,
+or did not and fetches it again.  Each record yields a ``Result`` when its batch is written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from archive.domain.records import ArticleRecord, DiscoveredLinks, FetchFailure, GoneRecord, ListingWalk, Record
+from archive.ingest.context import BatchContext, Result
+from archive.ingest.frontier import write_discovered, write_failures
+from archive.ingest.listings import write_walks
+from archive.ingest.takedowns import write_checks
+from archive.ingest.versions import write_articles
+from archive.storage.db import write_transaction
+from archive.storage.models import utcnow
+
+DISCOVERED_PER_BATCH = 5  # frontier links are cheap: a batch holds this many times batch_size of them
+
+
+class BatchWriter:
+    """Queues typed records and writes them ``batch_size`` at a time."""
+
+    def __init__(self, engine: Engine, ctx: BatchContext, batch_size: int = 200) -> None:
+        self.engine = engine
+        self.ctx = ctx
+        self.batch_size = max(1, batch_size)
+        self._articles: list[ArticleRecord] = []
+        self._checks: list[GoneRecord] = []
+        self._failures: list[FetchFailure] = []
+        self._walks: list[tuple[ListingWalk, datetime]] = []
+        self._discovered: list[tuple[DiscoveredLinks, datetime]] = []
+        self._links = 0
+
+    def add(self, record: Record) -> list[Result]:
+        """Queue one record; returns the results of the batch it completed, if it completed one."""
+        if isinstance(record, ArticleRecord):
+            self._articles.append(record)
+        elif isinstance(record, GoneRecord):
+            self._checks.append(record)
+        elif isinstance(record, FetchFailure):
+            self._failures.append(record)
+        elif isinstance(record, ListingWalk):
+            self._walks.append((record, utcnow()))
+        elif isinstance(record, DiscoveredLinks):
+            self._discovered.append((record, utcnow()))
+            self._links += len(record.refs)
+        else:
+            raise TypeError(f"not a crawl record: {type(record).__name__}")
+        if (
+            len(self._articles) >= self.batch_size
+            or len(self._checks) >= self.batch_size
+            or self._links >= self.batch_size * DISCOVERED_PER_BATCH
+        ):
+            return self.flush()
+        return []
+
+    @property
+    def queued(self) -> bool:
+        return bool(self._articles or self._checks or self._failures or self._walks or self._discovered)
+
+    def flush(self) -> list[Result]:
+        """Write everything queued in one transaction."""
+        if not self.queued:
+            return []
+        articles, checks, failures = self._articles, self._checks, self._failures
+        walks, discovered = self._walks, self._discovered
+        self._articles, self._checks, self._failures, self._walks, self._discovered = [], [], [], [], []
+        self._links = 0
+        results: list[Result] = []
+        with write_transaction(self.engine) as session:
+            write_discovered(session, self.ctx, discovered)  # first: an article's done mark must win
+            if articles:
+                results += write_articles(session, self.ctx, articles)
+            if checks:
+                results += write_checks(session, self.ctx, checks)
+            if failures:
+                results += write_failures(session, self.ctx, failures)
+            if walks:
+                write_walks(session, self.ctx, walks)
+        return results

@@ -1,0 +1,92 @@
+"""The frontier: article URLs found but not yet stored, what a killed crawl resumes from.
+
+A URL is marked done in the same transaction that stores its article (or its takedown evidence),
+so a crawl killed at any moment either stored an article and knows it, or did not and fetches it
+again.  A URL that failed ``MAX_FETCH_ATTEMPTS`` times is left to ``--recheck``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from archive.domain.records import DiscoveredLinks, FetchFailure
+from archive.ingest.context import BatchContext, Result
+from archive.storage.db import chunks, dialect_insert
+from archive.storage.models import Article, FrontierEntry
+from archive.vocab import Outcome
+
+MAX_FETCH_ATTEMPTS = 5  # a frontier URL that failed this often is left to --recheck, not retried every run
+
+
+def write_discovered(session: Session, ctx: BatchContext, found: list[tuple[DiscoveredLinks, datetime]]) -> None:
+    """New frontier rows; a URL already there (done or not) is left as it is."""
+    rows = [
+        {
+            "site_id": ctx.site_id(d.host),
+            "url": ref.canonical_url,
+            "category_id": d.category_id,
+            "category": d.category,
+            "discovered_at": at,
+            "attempts": 0,
+        }
+        for d, at in found
+        for ref in d.refs
+    ]
+    if not rows:
+        return
+    stmt = dialect_insert(session, FrontierEntry).on_conflict_do_nothing(index_elements=["site_id", "url"])
+    for chunk in chunks(rows, 500):
+        session.execute(stmt, chunk)
+
+
+def done_row(
+    site_id: int, url: str, category_id: str | None, category: str | None, at: datetime, error: str | None = None
+) -> dict[str, Any]:
+    """A frontier row marked done: fetched, or found gone (the reason kept as ``last_error``)."""
+    return {
+        "site_id": site_id,
+        "url": url,
+        "category_id": category_id,
+        "category": category,
+        "discovered_at": at,
+        "done_at": at,
+        "attempts": 1,
+        "last_error": error,
+    }
+
+
+def mark_done(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Frontier rows done, one upsert for the batch."""
+    if not rows:
+        return
+    stmt = dialect_insert(session, FrontierEntry)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["site_id", "url"],
+        set_={"done_at": stmt.excluded.done_at, "last_error": stmt.excluded.last_error},
+    )
+    session.execute(stmt, list({(r["site_id"], r["url"]): r for r in rows}.values()))
+
+
+def write_failures(session: Session, ctx: BatchContext, failures: list[FetchFailure]) -> list[Result]:
+    """Fetches that failed for good: one more attempt on the frontier row, and the article counts as
+    checked (so ``--recheck`` moves on), but its removal state is left alone."""
+    results = []
+    for failure in failures:
+        site_id = ctx.site_id(failure.host)
+        url = failure.ref.canonical_url
+        session.execute(
+            update(FrontierEntry)
+            .where(FrontierEntry.site_id == site_id, FrontierEntry.url == url)
+            .values(attempts=FrontierEntry.attempts + 1, last_error=failure.error[:500])
+        )
+        session.execute(
+            update(Article)
+            .where(Article.site_id == site_id, Article.native_id == failure.ref.native_id)
+            .values(checked_at=failure.at)
+        )
+        results.append(Result(failure.host, url, None, (Outcome.NOTED,)))
+    return results

@@ -1,0 +1,44 @@
+"""Which category walks reached their end, and how far an unfinished one got (``listing_state``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy.orm import Session
+
+from archive.domain.records import ListingWalk
+from archive.ingest.context import BatchContext
+from archive.storage.db import dialect_insert
+from archive.storage.models import ListingState
+
+
+def write_walks(session: Session, ctx: BatchContext, walks: list[tuple[ListingWalk, datetime]]) -> None:
+    """One upsert for the batch; a walk that did not reach the end keeps the last completion.
+
+    Walk marks are queued with the articles, so an ``open`` mark commits no later than what its
+    listing page led to."""
+    rows = {}
+    for walk, at in walks:
+        site_id = ctx.site_id(walk.host)
+        rows[(site_id, walk.category_id)] = {
+            "site_id": site_id,
+            "category_id": walk.category_id,
+            "pages": walk.pages,
+            "last_walk_at": at,
+            "completed_at": at if walk.completed else None,
+            "open_page": walk.pages if walk.open else None,
+        }
+    if not rows:
+        return
+    stmt = dialect_insert(session, ListingState)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["site_id", "category_id"],
+        set_={
+            "last_walk_at": stmt.excluded.last_walk_at,
+            "pages": stmt.excluded.pages,
+            "open_page": stmt.excluded.open_page,
+            "completed_at": func.coalesce(stmt.excluded.completed_at, ListingState.completed_at),
+        },
+    )
+    session.execute(stmt, list(rows.values()))

@@ -1,0 +1,88 @@
+"""What a crawl asks the archive before it fetches: each question one query.
+
+Left-over frontier URLs of a killed run, the articles due for a recheck, which listed articles are
+archived already (with their titles), and how far each category walk got.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Engine, and_, case, select
+from sqlalchemy.orm import Session
+
+from archive.domain.identity import ArticleRef
+from archive.domain.records import PendingFetch
+from archive.ingest.frontier import MAX_FETCH_ATTEMPTS
+from archive.storage.models import Article, FrontierEntry, ListingState, SiteRow
+
+WalkStates = dict[tuple[str, str], tuple[bool, int]]  # (host, category) -> (walked to the end, open page)
+
+
+def pending_urls(engine: Engine, hosts: Sequence[str]) -> list[PendingFetch]:
+    """Article URLs an earlier run found but never stored, oldest first."""
+    if not hosts:
+        return []
+    with Session(engine) as session:
+        rows = session.execute(
+            select(SiteRow.host, FrontierEntry.url, FrontierEntry.category_id, FrontierEntry.category)
+            .join(SiteRow, SiteRow.id == FrontierEntry.site_id)
+            .where(
+                SiteRow.host.in_(list(hosts)),
+                FrontierEntry.done_at.is_(None),
+                FrontierEntry.attempts < MAX_FETCH_ATTEMPTS,
+            )
+            .order_by(FrontierEntry.id)
+        ).all()
+    return [PendingFetch(*row) for row in rows]
+
+
+def recheck_targets(engine: Engine, hosts: Sequence[str], limit: int) -> list[PendingFetch]:
+    """Archived articles to fetch again: unconfirmed removals first, then least recently checked."""
+    if not hosts or limit <= 0:
+        return []
+    with Session(engine) as session:
+        rows = session.execute(
+            select(SiteRow.host, Article.url, Article.category_id, Article.category)
+            .join(SiteRow, SiteRow.id == Article.site_id)
+            .where(SiteRow.host.in_(list(hosts)))
+            .order_by(
+                case((and_(Article.removal_suspected_at.is_not(None), Article.removed_at.is_(None)), 0), else_=1),
+                Article.checked_at.is_not(None),
+                Article.checked_at,
+                Article.id,
+            )
+            .limit(limit)
+        ).all()
+    return [PendingFetch(*row) for row in rows]
+
+
+def known_titles(engine: Engine, host: str, refs: Sequence[ArticleRef]) -> dict[str, str | None]:
+    """Which of these articles are archived and not removed, by canonical URL, with their stored titles."""
+    if not refs:
+        return {}
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Article.native_id, Article.title)
+            .join(SiteRow, SiteRow.id == Article.site_id)
+            .where(
+                SiteRow.host == host, Article.native_id.in_({r.native_id for r in refs}), Article.removed_at.is_(None)
+            )
+        ).all()
+    titles: dict[str, str | None] = {native: title for native, title in rows}
+    return {ref.canonical_url: titles[ref.native_id] for ref in refs if ref.native_id in titles}
+
+
+def walk_states(engine: Engine, hosts: Sequence[str]) -> WalkStates:
+    """Per (host, category): walked to its end at least once?, and the page an unfinished walk reached."""
+    if not hosts:
+        return {}
+    with Session(engine) as session:
+        rows = session.execute(
+            select(SiteRow.host, ListingState.category_id, ListingState.completed_at, ListingState.open_page)
+            .join(SiteRow, SiteRow.id == ListingState.site_id)
+            .where(SiteRow.host.in_(list(hosts)))
+        )
+        return {
+            (host, category): (completed is not None, open_page or 0) for host, category, completed, open_page in rows
+        }

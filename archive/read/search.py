@@ -1,0 +1,129 @@
+"""Ranked full-text search with the shared filters, and a snippet of each match."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, func, literal_column, select, text
+from sqlalchemy.orm import Session
+
+from archive.read.filters import Filters, apply, match_ids
+from archive.read.query_syntax import parse_query, to_fts5, to_tsquery
+from archive.storage.models import Article, Cluster, SiteRow
+from archive.storage.schema import FTS_TABLE
+
+SNIPPET_WORDS = 24
+CANDIDATES_PER_RESULT = 25  # matches ranked in the index per result wanted, before filters
+MIN_CANDIDATES = 500
+
+
+def search(engine: Engine, filters: Filters, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
+    """The best ``limit`` matches of ``filters.query`` (required), best first, each with a snippet
+    whose matching words are marked ``**like this**``."""
+    if not filters.query:
+        raise ValueError("search needs a query")
+    dialect = engine.dialect.name
+    wanted = limit + offset
+    cap = max(wanted * CANDIDATES_PER_RESULT, MIN_CANDIDATES)
+
+    def ranked(capped: bool) -> Any:
+        hits = match_ids(dialect, filters.query or "", cap if capped else None)
+        stmt = (
+            select(
+                Article.id,
+                Article.url,
+                Article.native_id,
+                Article.title,
+                Article.category,
+                Article.published_at,
+                Article.cluster_id,
+                SiteRow.host,
+                SiteRow.name,
+                SiteRow.timezone,
+                SiteRow.province,
+                hits.c.rank,
+            )
+            .join(hits, hits.c.id == Article.id)
+            .join(SiteRow, SiteRow.id == Article.site_id)
+            .outerjoin(Cluster, Cluster.id == Article.cluster_id)
+        )
+        return apply(stmt, filters, dialect).order_by(hits.c.rank, Article.id).limit(limit).offset(offset)
+
+    with Session(engine) as session:
+        # First rank inside the index alone and filter the best `cap`; that is exact whenever enough of
+        # them pass the filters (anything outside ranks below all of them).  Otherwise rank them all.
+        rows = session.execute(ranked(capped=True)).all()
+        if len(rows) < limit and _more_matches_than(session, dialect, filters.query or "", cap):
+            rows = session.execute(ranked(capped=False)).all()
+        snippets = _snippets(session, dialect, filters.query or "", [r.id for r in rows])
+    out = []
+    for r in rows:
+        published = r.published_at.astimezone(ZoneInfo(r.timezone)) if r.published_at else None
+        out.append(
+            {
+                "published_at": published.isoformat() if published else None,
+                "site": r.host,
+                "site_name": r.name,
+                "province": r.province,
+                "title": r.title,
+                "category": r.category,
+                "url": r.url,
+                "archive_id": f"{r.host}/{r.native_id}",
+                "cluster_id": r.cluster_id,
+                "rank": round(float(r.rank), 4),
+                "snippet": snippets.get(r.id, ""),
+            }
+        )
+    return out
+
+
+def count_matches(engine: Engine, filters: Filters) -> int:
+    """How many articles match ``filters`` (query included): the total a page of hits is part of."""
+    hits = match_ids(engine.dialect.name, filters.query or "")
+    stmt = (
+        select(func.count())
+        .select_from(Article)
+        .join(hits, hits.c.id == Article.id)
+        .join(SiteRow, SiteRow.id == Article.site_id)
+        .outerjoin(Cluster, Cluster.id == Article.cluster_id)
+    )
+    with Session(engine) as session:
+        return session.scalar(apply(stmt, filters, engine.dialect.name)) or 0
+
+
+def _more_matches_than(session: Session, dialect: str, query: str, cap: int) -> bool:
+    """Were the capped candidates only part of the matches?  Counted in the index, unranked."""
+    groups = parse_query(query)
+    if dialect == "sqlite":
+        stmt = text(f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q LIMIT :n)")
+        return (session.execute(stmt, {"q": to_fts5(groups), "n": cap + 1}).scalar() or 0) > cap
+    vector: Any = literal_column("articles.search_vector")
+    tsquery = func.to_tsquery("simple", to_tsquery(groups))
+    inner = select(Article.id).where(vector.op("@@")(tsquery)).limit(cap + 1).subquery()
+    return (session.execute(select(func.count()).select_from(inner)).scalar() or 0) > cap
+
+
+def _snippets(session: Session, dialect: str, query: str, ids: list[int]) -> dict[int, str]:
+    """Snippets for the page of results only (ts_headline and snippet() cost per document)."""
+    if not ids:
+        return {}
+    groups = parse_query(query)
+    if dialect == "sqlite":
+        rows = session.execute(
+            text(
+                f"SELECT rowid, snippet({FTS_TABLE}, 1, '**', '**', '…', {SNIPPET_WORDS}) FROM {FTS_TABLE} "
+                f"WHERE {FTS_TABLE} MATCH :q AND rowid IN ({','.join(str(int(i)) for i in ids)})"
+            ),
+            {"q": to_fts5(groups)},
+        )
+        return {rowid: snippet for rowid, snippet in rows}
+    tsquery = func.to_tsquery("simple", to_tsquery(groups))
+    headline = func.ts_headline(
+        "simple",
+        Article.body_text,
+        tsquery,
+        f'StartSel=**, StopSel=**, MaxWords={SNIPPET_WORDS}, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "',
+    )
+    rows = session.execute(select(Article.id, headline).where(Article.id.in_(ids)))
+    return {article_id: snippet for article_id, snippet in rows}

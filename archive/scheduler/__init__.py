@@ -1,0 +1,1 @@
+"""The scheduler: APScheduler 3 keeping the archive current (``service``), and its settings (``config``)."""

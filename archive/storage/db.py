@@ -1,0 +1,240 @@
+"""Opening the archive: one URL names it, SQLite by default, PostgreSQL (psycopg 3) at scale."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from archive.storage.models import Base
+from archive.storage.schema import outside_models
+
+T = TypeVar("T")
+DEFAULT_DB_FILE = "kpu-archive.db"
+ENV_VAR = "KPU_ARCHIVE_DB"
+BASELINE_REVISION = "0001"  # the schema of the first release, made before migrations existed
+
+
+class ArchiveUnavailable(RuntimeError):
+    """The archive database cannot be opened; the message says which and why, in one line."""
+
+
+def resolve_url(url: str | None = None) -> str:
+    """``--db`` first, then ``$KPU_ARCHIVE_DB``, then ``./kpu-archive.db``; a bare path means SQLite."""
+    value = url or os.environ.get(ENV_VAR) or DEFAULT_DB_FILE
+    if "://" not in value:
+        return f"sqlite:///{Path(value).expanduser().resolve()}"
+    if value.startswith("postgresql://") or value.startswith("postgres://"):
+        return "postgresql+psycopg://" + value.split("://", 1)[1]
+    return value
+
+
+def open_engine(url: str | None = None, *, readonly: bool = False) -> Engine:
+    """Connect and check the connection works.
+
+    Writers (crawl, schedule, demo) create the archive where there is none and upgrade an older one
+    (Alembic).  Readers (``readonly``) change nothing: the archive must exist and be at this
+    release's schema, else ``ArchiveUnavailable`` says which command upgrades it.
+    """
+    resolved = resolve_url(url)
+    try:
+        parsed = make_url(resolved)
+    except ArgumentError:
+        raise ArchiveUnavailable(f"bad database URL {resolved!r}") from None
+    shown = parsed.render_as_string(hide_password=True)
+    kwargs: dict[str, object] = {}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            shown = database
+            # a SQLite URI (sqlite:///file:PATH?mode=ro&uri=true) names its file after "file:"
+            path = Path(urlsplit(database).path) if parsed.query.get("uri") else Path(database)
+            _check_sqlite_path(path, readonly)
+        kwargs["connect_args"] = {"timeout": 30}
+    elif parsed.get_backend_name() == "postgresql":
+        kwargs["connect_args"] = {"connect_timeout": 5}
+    try:
+        engine = create_engine(resolved, **kwargs)
+    except (ArgumentError, ImportError) as exc:
+        raise ArchiveUnavailable(f"cannot use database URL {shown}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_reader_pragmas if readonly else _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT 1"))
+            if readonly:
+                check_current(conn, shown)
+            else:
+                migrate(conn)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise ArchiveUnavailable(f"cannot open archive {shown}: {_first_line(exc)}") from None
+    except ArchiveUnavailable:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _check_sqlite_path(path: Path, readonly: bool) -> None:
+    if readonly:
+        if not path.parent.is_dir():
+            raise ArchiveUnavailable(f"no archive at {path}: folder {path.parent} does not exist")
+        if not path.exists():
+            raise ArchiveUnavailable(
+                f"no archive at {path} (make one with kpu-archive crawl or kpu-archive demo, or name it with --db)"
+            )
+        if not path.is_file():
+            raise ArchiveUnavailable(f"no archive at {path}: not a regular file")
+        return
+    if not path.parent.is_dir():
+        raise ArchiveUnavailable(f"cannot open archive {path}: folder {path.parent} does not exist")
+    if path.exists() and not path.is_file():
+        raise ArchiveUnavailable(f"cannot open archive {path}: not a regular file")
+
+
+def _first_line(exc: BaseException) -> str:
+    text_ = str(getattr(exc, "orig", exc)).strip()
+    return text_.splitlines()[0] if text_ else type(exc).__name__
+
+
+def _alembic_config(conn: Connection) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.attributes["connection"] = conn
+    return config
+
+
+def schema_revisions(conn: Connection) -> tuple[str | None, str | None, list[str]]:
+    """(this archive's revision, this release's head revision, every revision this release knows)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config(conn))
+    known = [r.revision for r in script.walk_revisions()]
+    return MigrationContext.configure(conn).get_current_revision(), script.get_current_head(), known
+
+
+def check_current(conn: Connection, shown: str) -> None:
+    """A reader's check: an archive at this release's schema, or a one-line reason it is not."""
+    current, head, known = schema_revisions(conn)
+    if current == head:
+        return
+    if current is None and not inspect(conn).has_table("articles"):
+        raise ArchiveUnavailable(f"no archive at {shown}: the database holds no kpu-archive tables")
+    if current is not None and current not in known:
+        raise ArchiveUnavailable(
+            f"archive {shown} was made by a newer kpu-archive (schema {current}); upgrade kpu-archive to read it"
+        )
+    raise ArchiveUnavailable(
+        f"archive {shown} has an older schema ({current or 'the first release'}, this release "
+        f"reads {head}): upgrade it with kpu-archive upgrade --db {shown}"
+    )
+
+
+def migrate(conn: Connection) -> None:
+    """Bring the schema to the head revision.
+
+    A new archive is created from the models and stamped at head (Alembic's cookbook recipe); an
+    archive from before migrations existed has tables but no ``alembic_version`` and is stamped at
+    the baseline first; anything else is upgraded in place.
+    """
+    from alembic import command
+
+    config = _alembic_config(conn)
+    current, head, known = schema_revisions(conn)
+    if current == head:
+        return
+    if current is not None and current not in known:
+        raise ArchiveUnavailable(
+            f"the archive was made by a newer kpu-archive (schema {current}); upgrade kpu-archive to write to it"
+        )
+    if current is None and not inspect(conn).has_table("articles"):
+        Base.metadata.create_all(conn)
+        command.stamp(config, "head")
+        return
+    if current is None:
+        command.stamp(config, BASELINE_REVISION)
+    command.upgrade(config, "head")
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    """An INSERT that can say ``ON CONFLICT``, in the session's dialect (SQLite or PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """Slices of ``items`` small enough for one statement's parameter list."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def schema_diff(conn: Connection) -> list[object]:
+    """Differences between the database and the models (Alembic's autogenerate), for checks and tests."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    context = MigrationContext.configure(
+        conn, opts={"include_object": lambda obj, name, kind, reflected, other: not outside_models(name)}
+    )
+    return list(compare_metadata(context, Base.metadata))
+
+
+WRITE_LOCK = "kpu_write_lock"  # execution option: this transaction takes the archive's write lock first
+_PG_WRITE_LOCK_KEY = 0x6B707561  # "kpua"
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Session]:
+    """A session in a transaction that holds the archive's write lock from its first statement,
+    committed on leaving (rolled back on an error).
+
+    Several crawl processes write one archive (the scheduler runs them in parallel).  A batch reads
+    "which of these do we have?" and then writes; without the lock, two processes can both find an
+    article missing and both insert it.  SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a transaction-level
+    advisory lock.  Batches are short, so writers queue for milliseconds, not minutes.
+    """
+    with Session(engine) as session:
+        connection = session.connection(execution_options={WRITE_LOCK: True})
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK_KEY})
+        yield session
+        session.commit()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """SQLAlchemy's recipe for pysqlite: we emit BEGIN ourselves (the driver's is off), so that a
+    writer can ask for ``BEGIN IMMEDIATE`` and a reader's snapshot covers its whole transaction."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_LOCK) else "BEGIN")
+
+
+def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    dbapi_conn.isolation_level = None  # no implicit BEGIN from the driver
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_reader_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    """A reader sets nothing that writes: the archive's WAL mode is already in the file."""
+    dbapi_conn.isolation_level = None
+    dbapi_conn.execute("PRAGMA query_only=ON")

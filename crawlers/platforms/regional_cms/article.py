@@ -1,0 +1,217 @@
+"""Turn one page of the regional KPU CMS into fields: pure functions over a parsed page.
+
+Only the real pages' text is known, not their HTML (reference §2, §7), so nothing here rests on
+class names.  The layers are:
+
+1. document structure: the body is the block holding the most paragraph text outside
+   ``nav``/``header``/``footer``/``aside`` and their ARIA roles; the title is the heading just
+   before it;
+2. the text anchors the reference names: the category label printed before the title,
+   ``Bagikan:`` and ``facebook twitter whatapps`` (the share box), ``Telah dilihat N kali``,
+   ``Baca juga``, ``Oleh:``, the trailing ``(…)``/``[…]`` credit;
+3. fallbacks: ``og:title`` and ``<title>`` for the title, the listing's heading for the category.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import datetime
+
+from lxml import html as lxml_html
+from parsel import Selector
+
+from ..base import ArticleFields, Canonicaliser
+from .dates import parse_body_date
+from .dom import (
+    HEADINGS,
+    INLINE_TAGS,
+    doc_order,
+    find_body_container,
+    find_title_element,
+    in_chrome,
+    is_chrome,
+    meta_content,
+    paragraphs_of,
+    remove,
+    same_text,
+    text_of,
+    unchanged_url,
+)
+from .fields import (
+    HASHTAG_RE,
+    SHARE_ONLY_RE,
+    SHARE_RE,
+    VIEWS_RE,
+    absolutise,
+    attachments_of,
+    byline_of,
+    category_before,
+    images_of,
+    metadata_date,
+    sanitise,
+    take_see_also,
+    trailing_credit,
+    view_count_of,
+)
+
+
+def _strip_site_suffix(title: str) -> str:
+    return re.split(r"\s+[|–—-]\s+(?=[^|–—-]*(?:KPU|KIP|Komisi))", title)[0].strip()
+
+
+def _remove_share_and_after(body: lxml_html.HtmlElement) -> None:
+    """Drop the share box ("Bagikan:" then the network names) and everything after it."""
+    share = None
+    for el in body.iter():
+        if not isinstance(el.tag, str) or el is body or el.tag in INLINE_TAGS:
+            continue
+        if SHARE_RE.match(el.text or "") or SHARE_ONLY_RE.match(text_of(el) or "-"):
+            share = el
+            break
+    if share is None:
+        return
+    node = share
+    while node is not None and node is not body:
+        for sibling in list(node.itersiblings()):
+            remove(sibling)
+        node = node.getparent()
+    remove(share)
+
+
+def _drop_leading(paragraphs: list[str], title: str | None, category: str | None) -> list[str]:
+    """Remove the category label and repeated titles printed above the body."""
+    out = list(paragraphs)
+    while out and (same_text(out[0], title) or same_text(out[0], category)):
+        out.pop(0)
+    return out
+
+
+def _cut_boilerplate(paragraphs: list[str]) -> list[str]:
+    """Text-level pass for what markup did not separate: share box, view counter."""
+    kept: list[str] = []
+    for para in paragraphs:
+        if SHARE_RE.match(para) or SHARE_ONLY_RE.match(para):
+            break
+        lines = [line for line in para.split("\n") if not VIEWS_RE.fullmatch(line.strip())]
+        if lines:
+            kept.append("\n".join(lines))
+    return kept
+
+
+def extract_article(
+    selector: Selector,
+    page_url: str,
+    *,
+    timezone: str,
+    first_seen: datetime,
+    listing_label: str | None = None,
+    canonicalise: Canonicaliser = unchanged_url,
+) -> ArticleFields:
+    """All fields of one article page; ``page_url`` is the canonical URL of the page."""
+    root: lxml_html.HtmlElement = selector.root
+    order = doc_order(root)
+    container = find_body_container(root)
+    title_el = find_title_element(root, container, order)
+
+    og_title = meta_content(root, "og:title")
+    title_tag = root.find(".//title")
+    html_title = text_of(title_tag) if title_tag is not None else ""
+    if og_title:
+        title, title_source = og_title, "og:title"
+    elif title_el is not None:
+        title, title_source = text_of(title_el), "heading"
+    elif html_title:
+        title, title_source = _strip_site_suffix(html_title), "html-title"
+    else:
+        title, title_source = None, "none"
+
+    category = category_before(title_el)
+    category_source = "page" if category else "none"
+    if not category and listing_label:
+        category, category_source = listing_label, "listing"
+
+    view_count = view_count_of(root)
+    published, published_source = metadata_date(root, container, timezone)
+    if container is None:
+        return ArticleFields(
+            title=title,
+            title_source=title_source,
+            category=category,
+            category_source=category_source,
+            body_text="",
+            body_html="",
+            view_count=view_count,
+            published=published,
+            published_source=published_source,
+        )
+
+    body = _body_fragment(root, order, title_el, container)
+    absolutise(body, page_url, canonicalise)
+    _remove_share_and_after(body)
+    for el in list(body.iter()):
+        if not isinstance(el.tag, str) or el is body or el.getparent() is None:
+            continue
+        # text_content() only where it can matter: it is the costly call in this per-element loop
+        repeated_heading = el.tag in HEADINGS and (same_text(text_of(el), title) or same_text(text_of(el), category))
+        view_counter = (
+            el.tag not in INLINE_TAGS and "dilihat" in (el.text or "").lower() and VIEWS_RE.fullmatch(text_of(el))
+        )
+        if is_chrome(el) or repeated_heading or view_counter:
+            remove(el)
+
+    see_also = take_see_also(body)
+    paragraphs = _cut_boilerplate(_drop_leading(paragraphs_of(body), title, category))
+    body_text = "\n\n".join(paragraphs)
+    hashtags = list(dict.fromkeys(HASHTAG_RE.findall(body_text)))
+
+    if published is None:
+        found = parse_body_date(body_text, timezone, first_seen)
+        if found:
+            published, published_source = found, "body"
+
+    return ArticleFields(
+        title=title,
+        title_source=title_source,
+        category=category,
+        category_source=category_source,
+        body_text=body_text,
+        body_html=sanitise(body),
+        credit=trailing_credit(paragraphs),
+        byline=byline_of(paragraphs),
+        view_count=view_count,
+        hashtags=hashtags,
+        images=images_of(body),
+        attachments=attachments_of(body),
+        see_also=see_also,
+        published=published,
+        published_source=published_source,
+    )
+
+
+def _body_fragment(
+    root: lxml_html.HtmlElement,
+    order: dict[lxml_html.HtmlElement, int],
+    title_el: lxml_html.HtmlElement | None,
+    container: lxml_html.HtmlElement,
+) -> lxml_html.HtmlElement:
+    """A detached copy of what a reader sees as the body: whatever stands between the title and
+    the main text block (an editor's date line, a lead photo), then the main text block itself."""
+    fragment = lxml_html.Element("div")
+    if title_el is not None:
+        start, end = order.get(title_el, 0), order.get(container, 0)
+        skip = set(container.iterancestors())
+        for el in root.iter():
+            position = order.get(el, 0)
+            if position >= end:
+                break
+            if position <= start or not isinstance(el.tag, str) or el in skip:
+                continue
+            skip.update(el.iter())  # take the topmost element only, never its children again
+            if title_el in el.iterancestors() or in_chrome(el):
+                continue
+            piece = copy.deepcopy(el)
+            piece.tail = None
+            fragment.append(piece)
+    fragment.append(copy.deepcopy(container))
+    return fragment

@@ -1,0 +1,187 @@
+"""Publication dates: machine-readable metadata first, else the date written near the body's start.
+
+KPU pages print local time (WIB +07, WITA +08, WIT +09) and usually state the date only in the
+text, in the forms listed in reference §6: ``Kamis (4/12)``, ``Rabu (29/3/2023)``,
+``(Rabu, 27 November 2024)``, ``Wamena, 22 Januari 2026 —``, ``Selasa, 13 September 2022 pukul
+10.00 WIB`` and so on.  A date without a year gets the latest year that fits its weekday and does
+not fall after the moment the post was first seen.  Nothing is guessed beyond that: no match, no
+date.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from archive.vocab import ZONE_ABBREVIATIONS
+
+from ..base import FoundDate
+
+WEEKDAYS = {
+    "senin": 0,
+    "selasa": 1,
+    "rabu": 2,
+    "kamis": 3,
+    "jumat": 4,
+    "jum'at": 4,
+    "jum’at": 4,
+    "sabtu": 5,
+    "minggu": 6,
+    "ahad": 6,
+}
+MONTHS = {
+    "januari": 1,
+    "jan": 1,
+    "februari": 2,
+    "pebruari": 2,
+    "feb": 2,
+    "maret": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "mei": 5,
+    "juni": 6,
+    "jun": 6,
+    "juli": 7,
+    "jul": 7,
+    "agustus": 8,
+    "agu": 8,
+    "agt": 8,
+    "ags": 8,
+    "september": 9,
+    "sept": 9,
+    "sep": 9,
+    "oktober": 10,
+    "okt": 10,
+    "november": 11,
+    "nopember": 11,
+    "nov": 11,
+    "desember": 12,
+    "des": 12,
+}
+BODY_WINDOW = 300  # characters searched: the editor date line, dateline or lede (reference §8.4)
+YEARS_BACK = 20  # how far back a year-less date may reach when its year is inferred
+
+_WD = r"(?P<wd>senin|selasa|rabu|kamis|jum['’]?at|sabtu|minggu|ahad)"
+_PART_OF_DAY = r"(?:\s+(?:pagi|siang|sore|malam))?"
+_MON = r"(?P<mon>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")"
+_RANGE = r"(?:\s*(?:-|–|—|s/d|s\.d\.?|hingga|sampai)\s*\d{1,2})?"
+_NUMERIC_PAREN = re.compile(
+    r"(?:\b" + _WD + _PART_OF_DAY + r"\s*,?\s*)?\(\s*(?P<d>\d{1,2})\s*[/-]\s*(?P<m>\d{1,2})"
+    r"(?:\s*[/-]\s*(?P<y>\d{2,5}))?\s*\)",
+    re.IGNORECASE,
+)
+_NUMERIC_BARE = re.compile(
+    r"\b" + _WD + _PART_OF_DAY + r"\s*,?\s*(?P<d>\d{1,2})/(?P<m>\d{1,2})(?:/(?P<y>\d{2,5}))?(?![\d/])",
+    re.IGNORECASE,
+)
+_LONG = re.compile(
+    r"(?:\b"
+    + _WD
+    + _PART_OF_DAY
+    + r"\s*,?\s*(?:tanggal\s+|tgl\.?\s+)?)?\b(?P<d>\d{1,2})"
+    + _RANGE
+    + r"\s+"
+    + _MON
+    + r"\b\.?(?:,?\s+(?P<y>\d{2,5})(?!\d))?",
+    re.IGNORECASE,
+)
+_TIME_AFTER = re.compile(
+    r"\s*,?\s*(?:pada\s+)?(?:pukul|jam|pkl\.?)\s*(?P<h>\d{1,2})[.:](?P<mi>\d{2})"
+    r"(?:\s*(?:-|–|s/d|s\.d\.?|sampai|hingga)\s*\d{1,2}[.:]\d{2})?\s*(?P<zone>wita|wib|wit)?\b",
+    re.IGNORECASE,
+)
+
+
+def parse_metadata_date(value: str, tz_name: str) -> FoundDate | None:
+    """ISO 8601 from ``article:published_time``, ``time[datetime]`` or JSON-LD; naive means local."""
+    raw = value.strip()
+    if not raw:
+        return None
+    text = raw.replace("Z", "+00:00") if raw.endswith("Z") else raw
+    tz = ZoneInfo(tz_name)
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            day = date.fromisoformat(text)
+            return FoundDate(datetime.combine(day, time(), tz), "day", raw)
+        parsed = datetime.fromisoformat(text.replace(" ", "T", 1))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    precision = "second" if parsed.second or parsed.microsecond else "minute"
+    return FoundDate(parsed.astimezone(tz), precision, raw)
+
+
+def parse_body_date(text: str, tz_name: str, first_seen: datetime, window: int = BODY_WINDOW) -> FoundDate | None:
+    """The first valid date expression in the first ``window`` characters of ``text``."""
+    head = text[:window]
+    seen_local = first_seen.astimezone(ZoneInfo(tz_name))
+    candidates: list[re.Match[str]] = []
+    for pattern in (_NUMERIC_PAREN, _NUMERIC_BARE, _LONG):
+        candidates.extend(pattern.finditer(head))
+    candidates.sort(key=lambda m: (m.start("d"), -len(m.group(0))))
+    for match in candidates:
+        found = _resolve(match, text, tz_name, seen_local)
+        if found:
+            return found
+    return None
+
+
+def _resolve(match: re.Match[str], text: str, tz_name: str, seen_local: datetime) -> FoundDate | None:
+    groups = match.groupdict()
+    day = int(groups["d"])
+    month = MONTHS[groups["mon"].lower()] if groups.get("mon") else int(groups["m"])
+    weekday = WEEKDAYS.get(_fold_weekday(groups["wd"])) if groups.get("wd") else None
+    year_text = groups.get("y")
+    if year_text:
+        if len(year_text) == 2:
+            year = 2000 + int(year_text)
+        elif len(year_text) == 4:
+            year = int(year_text)
+        else:
+            return None  # "24 Mei 20201": a broken year is not repaired by guessing
+        try:
+            day_value = date(year, month, day)
+        except ValueError:
+            return None  # "31 November": impossible
+        if day_value > seen_local.date() + timedelta(days=1):
+            return None  # a date after the post was first seen is an event, not its publication
+    else:
+        inferred = _infer_year(day, month, weekday, seen_local.date())
+        if inferred is None:
+            return None
+        day_value = inferred
+    zone_name = tz_name
+    precision = "day"
+    clock = time()
+    tail = _TIME_AFTER.match(text, match.end())
+    expression = match.group(0)
+    if tail:
+        hour, minute = int(tail.group("h")), int(tail.group("mi"))
+        if hour < 24 and minute < 60:
+            clock, precision = time(hour, minute), "minute"
+            if tail.group("zone"):
+                zone_name = ZONE_ABBREVIATIONS[tail.group("zone").lower()]
+            expression = text[match.start() : tail.end()]
+    value = datetime.combine(day_value, clock, ZoneInfo(zone_name)).astimezone(ZoneInfo(tz_name))
+    return FoundDate(value, precision, expression.strip())
+
+
+def _fold_weekday(word: str) -> str:
+    return word.lower().replace("’", "'")
+
+
+def _infer_year(day: int, month: int, weekday: int | None, latest: date) -> date | None:
+    """Latest year whose (day, month) is not after ``latest`` and falls on ``weekday``, if given."""
+    for year in range(latest.year, latest.year - YEARS_BACK, -1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue  # 29/2 outside a leap year
+        if candidate > latest:
+            continue
+        if weekday is None or candidate.weekday() == weekday:
+            return candidate
+    return None

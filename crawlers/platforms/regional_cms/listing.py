@@ -1,0 +1,65 @@
+"""Listing pages and the menu of the regional CMS: article links in page order, category ids."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import urljoin
+
+from lxml import html as lxml_html
+from parsel import Selector
+
+from ..base import Canonicaliser, ListingFields
+from .dom import HEADINGS, doc_order, in_chrome, iter_elements, text_of, unchanged_url
+from .urls import LISTING_PATH_RE
+
+
+def extract_listing(
+    selector: Selector,
+    page_url: str,
+    canonicalise: Canonicaliser = unchanged_url,
+    is_article: Callable[[str], bool] | None = None,
+) -> ListingFields:
+    """Article links of a listing page in page order, and the category heading above them."""
+    root: lxml_html.HtmlElement = selector.root
+    tree = root.getroottree()
+    links: list[tuple[str, str]] = []
+    titles: dict[str, str] = {}
+    first_link = None
+    for a in root.iter("a"):
+        href = a.get("href")
+        if not href:
+            continue
+        url = canonicalise(urljoin(page_url, href.strip()))
+        if is_article is None or is_article(url):
+            links.append((tree.getpath(a), url))
+            text = text_of(a)
+            if len(text) > len(titles.get(url, "")):
+                titles[url] = text
+            if first_link is None and not in_chrome(a):
+                first_link = a
+    label = None
+    if first_link is not None:
+        order = doc_order(root)
+        limit = order.get(first_link, 0)
+        for el in iter_elements(root, HEADINGS):
+            if order.get(el, 0) < limit and text_of(el):
+                label = text_of(el)
+    return ListingFields(label=label, links=links, titles=titles)
+
+
+def extract_category_links(selector: Selector, base_url: str) -> dict[str, str]:
+    """Category ids the site's menu links to, with their labels: ``{"104": "Berita Terkini"}``."""
+    found: dict[str, str] = {}
+    for a in selector.root.iter("a"):
+        href = a.get("href")
+        if not href:
+            continue
+        path = re.sub(r"^[a-z]+://[^/]+", "", urljoin(base_url, href), flags=re.IGNORECASE).split("?")[0]
+        match = LISTING_PATH_RE.match(path)
+        if match:
+            label = text_of(a)
+            found.setdefault(match.group("cat"), label)
+            if label and not found[match.group("cat")]:
+                found[match.group("cat")] = label
+    return found
