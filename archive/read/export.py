@@ -85,8 +85,9 @@ def citation(site_name: str, title: str | None, published: datetime | None, url:
 def iter_rows(
     engine: Engine, filters: Filters | None = None, *, include_versions: bool = False, batch: int = 2000
 ) -> Iterator[dict[str, Any]]:
-    """Export rows, oldest article first.  With ``include_versions``: one row per version, its title
-    and body those of that version, oldest version first."""
+    """Export rows by site, then publication time (undated last), then id, the same on every backend.
+    With ``include_versions``: one row per version, its title and body those of that version, oldest
+    version first."""
     filters = filters or Filters()
     entities: list[Any] = [Article, SiteRow, Cluster.origin_article_id]
     if include_versions:
@@ -111,35 +112,7 @@ def iter_rows(
         for row in session.execute(stmt.execution_options(yield_per=batch)):
             article, site, origin = row[0], row[1], row[2]
             zone = zones.setdefault(site.timezone, ZoneInfo(site.timezone))
-            published = article.published_at.astimezone(zone) if article.published_at else None
-            last_seen = article.last_seen_at.astimezone(zone)
-            out = {
-                "archive_id": f"{site.host}/{article.native_id}",
-                "site": site.host,
-                "site_name": site.name,
-                "level": site.level,
-                "province": site.province,
-                "url": article.url,
-                "native_id": article.native_id,
-                "category": article.category,
-                "title": article.title,
-                "published_at": published.isoformat() if published else None,
-                "published_source": article.published_source,
-                "credit": "; ".join(c for c in (article.byline, article.credit) if c) or None,
-                "view_count": article.view_count,
-                "body_text": article.body_text,
-                "images": article.images,
-                "attachments": article.attachments,
-                "hashtags": article.hashtags,
-                "first_seen_at": article.first_seen_at.astimezone(zone).isoformat(),
-                "last_seen_at": last_seen.isoformat(),
-                "content_sha256": article.content_sha256,
-                "cluster_id": article.cluster_id,
-                "is_origin": article.cluster_id is None or origin == article.id,
-                "citation": citation(site.name, article.title, published, article.url, last_seen),
-                "removed_at": article.removed_at.astimezone(zone).isoformat() if article.removed_at else None,
-                "removal_reason": article.removal_reason if article.removed_at else None,
-            }
+            out = article_row(article, site, origin, zone)
             if include_versions:
                 version_row: ArticleVersion = row[3]
                 version_no = version_no + 1 if last_article == article.id else 1
@@ -155,6 +128,39 @@ def iter_rows(
                     }
                 )
             yield out
+
+
+def article_row(article: Article, site: SiteRow, origin: int | None, zone: ZoneInfo) -> dict[str, Any]:
+    """One article as the export's row: times in the site's own zone, a citation, its cluster role."""
+    published = article.published_at.astimezone(zone) if article.published_at else None
+    last_seen = article.last_seen_at.astimezone(zone)
+    return {
+        "archive_id": f"{site.host}/{article.native_id}",
+        "site": site.host,
+        "site_name": site.name,
+        "level": site.level,
+        "province": site.province,
+        "url": article.url,
+        "native_id": article.native_id,
+        "category": article.category,
+        "title": article.title,
+        "published_at": published.isoformat() if published else None,
+        "published_source": article.published_source,
+        "credit": "; ".join(c for c in (article.byline, article.credit) if c) or None,
+        "view_count": article.view_count,
+        "body_text": article.body_text,
+        "images": article.images,
+        "attachments": article.attachments,
+        "hashtags": article.hashtags,
+        "first_seen_at": article.first_seen_at.astimezone(zone).isoformat(),
+        "last_seen_at": last_seen.isoformat(),
+        "content_sha256": article.content_sha256,
+        "cluster_id": article.cluster_id,
+        "is_origin": article.cluster_id is None or origin == article.id,
+        "citation": citation(site.name, article.title, published, article.url, last_seen),
+        "removed_at": article.removed_at.astimezone(zone).isoformat() if article.removed_at else None,
+        "removal_reason": article.removal_reason if article.removed_at else None,
+    }
 
 
 # ---- writers ----------------------------------------------------------------------------------

@@ -41,10 +41,10 @@ class SiteStatus:
     timezone: str  # the site's own zone: its posts' times are shown in it
     articles: int
     newest_article: datetime | None
-    last_run: datetime | None
-    last_run_status: str | None
-    last_success: datetime | None
-    consecutive_failures: int
+    last_run: datetime | None = None
+    last_run_status: str | None = None
+    last_success: datetime | None = None
+    consecutive_failures: int = 0
     flags: list[str] = field(default_factory=list)
 
     @property
@@ -67,7 +67,11 @@ def _run_failed(run: CrawlRun, stats: dict[str, int]) -> bool:
     return stats.get("pages", 0) == 0
 
 
+RunHistory = list[tuple[CrawlRun, dict[str, int]]]  # a site's runs, newest first, with its counts in each
+
+
 def site_statuses(engine: Engine, hosts: list[str] | None = None, now: datetime | None = None) -> list[SiteStatus]:
+    """Every site's health, from four queries: sites, article counts, recent post dates, recent runs."""
     now = now or utcnow()
     with Session(engine) as session:
         site_rows = session.execute(
@@ -75,72 +79,67 @@ def site_statuses(engine: Engine, hosts: list[str] | None = None, now: datetime 
         ).all()
         if hosts:
             site_rows = [r for r in site_rows if r.host in hosts]
+        moment = func.coalesce(Article.published_at, Article.first_seen_at)
         counts = {
             sid: (n, newest)
             for sid, n, newest in session.execute(
-                select(
-                    Article.site_id,
-                    func.count(Article.id),
-                    func.max(func.coalesce(Article.published_at, Article.first_seen_at)),
-                ).group_by(Article.site_id)
+                select(Article.site_id, func.count(Article.id), func.max(moment)).group_by(Article.site_id)
             )
         }
         recent: dict[int, list[datetime]] = defaultdict(list)
-        ranked = select(
-            Article.site_id,
-            func.coalesce(Article.published_at, Article.first_seen_at).label("at"),
-            func.row_number()
-            .over(
-                partition_by=Article.site_id, order_by=func.coalesce(Article.published_at, Article.first_seen_at).desc()
-            )
-            .label("rn"),
-        ).subquery()
+        rank = func.row_number().over(partition_by=Article.site_id, order_by=moment.desc()).label("rn")
+        ranked = select(Article.site_id, moment.label("at"), rank).subquery()
         for sid, at in session.execute(select(ranked.c.site_id, ranked.c.at).where(ranked.c.rn <= RECENT_POSTS)):
             recent[sid].append(at)
-        runs = list(
-            session.scalars(
-                select(CrawlRun).where(CrawlRun.mode != "recheck").order_by(CrawlRun.id.desc()).limit(RECENT_RUNS)
-            )
-        )
-    per_host: dict[str, list[tuple[CrawlRun, dict[str, int]]]] = defaultdict(list)
+        runs = session.scalars(
+            select(CrawlRun).where(CrawlRun.mode != "recheck").order_by(CrawlRun.id.desc()).limit(RECENT_RUNS)
+        ).all()
+    per_host: dict[str, RunHistory] = defaultdict(list)
     for run in runs:  # newest first
         for host in run.sites:
             per_host[host].append((run, run.per_site.get(host, {})))
-
     out = []
     for sid, host, name, zone in site_rows:
         n, newest = counts.get(sid, (0, None))
         history = per_host.get(host, [])
-        failures = 0
-        last_success = None
-        for run, stats in history:
-            if _run_failed(run, stats):
-                if last_success is None:
-                    failures += 1
-            else:
-                last_success = run.finished_at or run.started_at
-                break
-        status = SiteStatus(
-            host=host,
-            name=name,
-            timezone=zone,
-            articles=n,
-            newest_article=newest,
-            last_run=history[0][0].started_at if history else None,
-            last_run_status=("failed" if _run_failed(*history[0]) else "ok") if history else None,
-            last_success=last_success,
-            consecutive_failures=failures,
-        )
-        dates = sorted((d for d in recent.get(sid, []) if d is not None), reverse=True)
-        gaps = [(a - b).total_seconds() for a, b in zip(dates, dates[1:], strict=False) if a > b]
-        if newest is not None and len(gaps) >= 3:
-            usual = timedelta(seconds=statistics.median(gaps))
-            if now - newest > max(SILENT_MIN, usual * SILENT_FACTOR):
-                status.flags.append("silent")
-        ok_runs = [(run, stats) for run, stats in history if not _run_failed(run, stats)]
-        if len(ok_runs) >= 2 and "listed" in ok_runs[0][1]:
-            earlier = [stats.get("listed", 0) for _, stats in ok_runs[1:11] if "listed" in stats]
-            if ok_runs[0][1]["listed"] == 0 and earlier and statistics.median(earlier) >= TEMPLATE_MIN_LISTED:
-                status.flags.append("template-changed")
+        status = _from_runs(SiteStatus(host=host, name=name, timezone=zone, articles=n, newest_article=newest), history)
+        if _silent(newest, recent.get(sid, []), now):
+            status.flags.append("silent")
+        if _template_changed(history):
+            status.flags.append("template-changed")
         out.append(status)
     return out
+
+
+def _from_runs(status: SiteStatus, history: RunHistory) -> SiteStatus:
+    """The last run and its result, the last success, and the failures since."""
+    failures = 0
+    for run, stats in history:
+        if not _run_failed(run, stats):
+            status.last_success = run.finished_at or run.started_at
+            break
+        failures += 1
+    status.consecutive_failures = failures
+    if history:
+        status.last_run = history[0][0].started_at
+        status.last_run_status = "failed" if _run_failed(*history[0]) else "ok"
+    return status
+
+
+def _silent(newest: datetime | None, recent: list[datetime], now: datetime) -> bool:
+    """No post for more than ``SILENT_FACTOR`` times the site's usual gap, and at least ``SILENT_MIN``."""
+    dates = sorted((d for d in recent if d is not None), reverse=True)
+    gaps = [(a - b).total_seconds() for a, b in zip(dates, dates[1:], strict=False) if a > b]
+    if newest is None or len(gaps) < 3:
+        return False
+    usual = timedelta(seconds=statistics.median(gaps))
+    return now - newest > max(SILENT_MIN, usual * SILENT_FACTOR)
+
+
+def _template_changed(history: RunHistory) -> bool:
+    """The last good run's listings showed no article link where earlier runs found many."""
+    ok_runs = [(run, stats) for run, stats in history if not _run_failed(run, stats)]
+    if len(ok_runs) < 2 or "listed" not in ok_runs[0][1]:
+        return False
+    earlier = [stats.get("listed", 0) for _, stats in ok_runs[1:11] if "listed" in stats]
+    return ok_runs[0][1]["listed"] == 0 and bool(earlier) and statistics.median(earlier) >= TEMPLATE_MIN_LISTED

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Engine, insert, text, update
 from sqlalchemy.engine import Connection, make_url
@@ -159,15 +159,7 @@ def _run_child(rt: Runtime, kind: str, name: str, hosts: list[str]) -> str:
     started = utcnow()
     log_path = folder / f"{started:%Y%m%dT%H%M%S%fZ}.log"
     _rotate(folder, config.keep_logs - 1)
-    command = [*config.crawl_command, "--db", rt.db_url]
-    for host in hosts:
-        command += ["--site", host]
-    if config.registry:
-        command += ["--registry", config.registry]
-    if kind == "full":
-        command.append("--full")
-    elif kind == "recheck":
-        command += ["--recheck", "--recheck-limit", str(config.recheck_limit)]
+    command = crawl_command(config, rt.db_url, kind, hosts)
     with rt.engine.begin() as conn:
         job_run = conn.execute(
             insert(JobRun).returning(JobRun.id),
@@ -183,30 +175,10 @@ def _run_child(rt: Runtime, kind: str, name: str, hosts: list[str]) -> str:
     run_id_file = Path(tempfile.mkstemp(prefix="kpu-run-", suffix=".id")[1])
     env = {**os.environ, "KPU_RUN_ID_FILE": str(run_id_file), "KPU_PROGRESS_INTERVAL": "60"}
     log.info("%s: starting crawl (job run %d, log %s)", name, job_run, log_path)
-    status, code = "failed", None
     with log_path.open("ab") as out:
         out.write(f"# {' '.join(command)}\n".encode())
         out.flush()
-        try:
-            child = subprocess.Popen(
-                command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True
-            )
-        except OSError as exc:
-            log.error("%s: cannot start the crawl: %s", name, exc)
-            child = None
-        if child is not None:
-            with rt.guard:
-                rt.children[child.pid] = child
-            try:
-                code = child.wait(timeout=config.crawl_timeout.total_seconds())
-                status = "stopped" if child.pid in rt.signalled else "ok" if code == 0 else "failed"
-            except subprocess.TimeoutExpired:
-                log.warning("%s: still running after %s; stopping it", name, config.crawl_timeout)
-                code = stop_child(child)
-                status = "timeout"
-            finally:
-                with rt.guard:
-                    rt.children.pop(child.pid, None)
+        status, code = _wait_for_child(rt, name, command, out, env)
     crawl_run = _read_run_id(run_id_file)
     with rt.engine.begin() as conn:
         conn.execute(
@@ -222,6 +194,44 @@ def _run_child(rt: Runtime, kind: str, name: str, hosts: list[str]) -> str:
             )
     log.log(logging.INFO if status == "ok" else logging.WARNING, "%s: %s (exit %s)", name, status, code)
     return status
+
+
+def crawl_command(config: ScheduleConfig, db_url: str, kind: str, hosts: list[str]) -> list[str]:
+    """The ``kpu-archive crawl`` a job runs."""
+    command = [*config.crawl_command, "--db", db_url]
+    for host in hosts:
+        command += ["--site", host]
+    if config.registry:
+        command += ["--registry", config.registry]
+    if kind == "full":
+        command.append("--full")
+    elif kind == "recheck":
+        command += ["--recheck", "--recheck-limit", str(config.recheck_limit)]
+    return command
+
+
+def _wait_for_child(
+    rt: Runtime, name: str, command: list[str], out: BinaryIO, env: dict[str, str]
+) -> tuple[str, int | None]:
+    """Run the crawl to its end, or stop it at the time limit: (status, exit code)."""
+    try:
+        child = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True
+        )
+    except OSError as exc:
+        log.error("%s: cannot start the crawl: %s", name, exc)
+        return "failed", None
+    with rt.guard:
+        rt.children[child.pid] = child
+    try:
+        code = child.wait(timeout=rt.config.crawl_timeout.total_seconds())
+        return ("stopped" if child.pid in rt.signalled else "ok" if code == 0 else "failed"), code
+    except subprocess.TimeoutExpired:
+        log.warning("%s: still running after %s; stopping it", name, rt.config.crawl_timeout)
+        return "timeout", stop_child(child)
+    finally:
+        with rt.guard:
+            rt.children.pop(child.pid, None)
 
 
 def stop_child(child: subprocess.Popen[bytes], wait: float = TERM_WAIT) -> int | None:

@@ -239,88 +239,88 @@ def generate(
     hosts: list[tuple[str, str]] | None = None,
 ) -> list[Doc]:
     """``hosts``: (host, level) pairs to post on; origins are provincial, copies regional."""
-    rng = random.Random(seed)
-    prose = Prose(rng)
-    hosts = hosts or []
-    provinces = [h for h, level in hosts if level == "provinsi"]
-    regional = [h for h, level in hosts if level != "provinsi"]
-    t0 = datetime(2025, 1, 6, 2, 0, tzinfo=UTC)
-    docs: list[Doc] = []
-    counter = iter(range(10_000, 10_000_000))
+    world = _World(random.Random(seed), hosts or [])
+    world.releases(releases)
+    world.events(events_per)
+    world.templated(templated)
+    world.background(background)
+    world.rng.shuffle(world.docs)
+    return world.docs
 
-    def add(host: str, title: str, sentences: list[str], when: datetime, label: str) -> None:
-        docs.append(Doc(host, str(next(counter)), title, "\n\n".join(sentences), when, label))
 
-    for r in range(releases):
-        origin = rng.choice(provinces)
-        when = t0 + timedelta(hours=rng.randint(0, 24 * 300))
-        sentences = [f"Jakarta, kpu.go.id - {prose.sentence()}"] + [prose.sentence() for _ in range(rng.randint(8, 22))]
-        title = prose.title()
-        add(origin, title, sentences, when, f"release-{r}")
-        for copy_host in rng.sample(regional, rng.randint(1, 12)):
-            copy_title = title.upper() if rng.random() < 0.3 else title
-            add(
-                copy_host,
-                copy_title,
-                _copy(rng, sentences, copy_host, prose),
-                when + timedelta(hours=rng.randint(1, 24 * 7)),
-                f"release-{r}",
-            )
+class _World:
+    """The generator's state: one random stream, so a seed always gives the same documents."""
 
-    for event, phrases in EVENTS.items():
-        when = t0 + timedelta(days=rng.randint(0, 300))
-        for i, host in enumerate(rng.sample(regional, events_per)):
+    def __init__(self, rng: random.Random, hosts: list[tuple[str, str]]) -> None:
+        self.rng = rng
+        self.prose = Prose(rng)
+        self.provinces = [h for h, level in hosts if level == "provinsi"]
+        self.regional = [h for h, level in hosts if level != "provinsi"]
+        self.t0 = datetime(2025, 1, 6, 2, 0, tzinfo=UTC)
+        self.docs: list[Doc] = []
+        self._ids = iter(range(10_000, 10_000_000))
+
+    def add(self, host: str, title: str, sentences: list[str], when: datetime, label: str) -> None:
+        self.docs.append(Doc(host, str(next(self._ids)), title, "\n\n".join(sentences), when, label))
+
+    def releases(self, count: int) -> None:
+        """Provincial releases, each re-posted (lightly edited) by 1 to 12 regional sites."""
+        rng, prose = self.rng, self.prose
+        for r in range(count):
+            origin = rng.choice(self.provinces)
+            when = self.t0 + timedelta(hours=rng.randint(0, 24 * 300))
+            sentences = [f"Jakarta, kpu.go.id - {prose.sentence()}"]
+            sentences += [prose.sentence() for _ in range(rng.randint(8, 22))]
+            title = prose.title()
+            self.add(origin, title, sentences, when, f"release-{r}")
+            for copy_host in rng.sample(self.regional, rng.randint(1, 12)):
+                copy_title = title.upper() if rng.random() < 0.3 else title
+                copy = _copy(rng, sentences, copy_host, prose)
+                self.add(copy_host, copy_title, copy, when + timedelta(hours=rng.randint(1, 24 * 7)), f"release-{r}")
+
+    def events(self, per_event: int) -> None:
+        """Separately written reports of one event: shared names and phrases, few shared 3-word runs."""
+        rng, prose = self.rng, self.prose
+        for event, phrases in EVENTS.items():
+            when = self.t0 + timedelta(days=rng.randint(0, 300))
+            for i, host in enumerate(rng.sample(self.regional, per_event)):
+                town = _town(host)
+                sentences = [f"{town}, {host} - KPU {town} melaksanakan {phrases[0]} {prose.sentence(phrases, 0.2)}"]
+                sentences += [prose.sentence(phrases + [f"KPU {town}"], 0.25) for _ in range(rng.randint(6, 14))]
+                late = when + timedelta(hours=rng.randint(0, 30))
+                self.add(host, f"KPU {town} {phrases[0]}", sentences, late, f"{event}-{i}")
+        real_event = [a for a in load_articles() if "Sumpah Pemuda" in a.title]
+        for i, article in enumerate(real_event):  # the real, separately written Sumpah Pemuda reports
+            body = expected_body_text(article, "a").split("\n\n")
+            self.add(article.host, article.title, body, self.t0 + timedelta(days=296, hours=i), f"real-event-{i}")
+
+    def templated(self, count: int) -> None:
+        """Reports filled into one template, each with its own figures and a few sentences of its own."""
+        rng, prose = self.rng, self.prose
+        for i, host in enumerate(rng.sample(self.regional, min(count, len(self.regional)))):
             town = _town(host)
-            sentences = [f"{town}, {host} - KPU {town} melaksanakan {phrases[0]} {prose.sentence(phrases, 0.2)}"]
-            sentences += [prose.sentence(phrases + [f"KPU {town}"], 0.25) for _ in range(rng.randint(6, 14))]
-            add(host, f"KPU {town} {phrases[0]}", sentences, when + timedelta(hours=rng.randint(0, 30)), f"{event}-{i}")
-    real_event = [a for a in load_articles() if "Sumpah Pemuda" in a.title]
-    for i, article in enumerate(real_event):  # the real, separately written Sumpah Pemuda reports
-        add(
-            article.host,
-            article.title,
-            expected_body_text(article, "a").split("\n\n"),
-            t0 + timedelta(days=296, hours=i),
-            f"real-event-{i}",
-        )
 
-    for i, host in enumerate(rng.sample(regional, min(templated, len(regional)))):
-        town = _town(host)
+            def figure(low: int, high: int) -> str:
+                return f"{rng.randint(low, high)}.{rng.randint(100, 999)}"
 
-        def figure(low: int, high: int) -> str:
-            return f"{rng.randint(low, high)}.{rng.randint(100, 999)}"
+            values = {"site": town, "day": f"Senin ({rng.randint(1, 9)}/10/2025)", "n1": figure(50, 900),
+                      "n2": figure(20, 450), "n3": figure(20, 450), "n4": str(rng.randint(5, 40)),
+                      "n5": str(rng.randint(50, 400)),
+                      "person": f"{prose.title().split()[0]} {prose.title().split()[0]}"}  # fmt: skip
+            sentences = [s.format(**values) + "." for s in TEMPLATE]
+            own = [prose.sentence() for _ in range(rng.randint(3, 8))]
+            mixed = sentences[:2] + own[: len(own) // 2] + sentences[2:] + own[len(own) // 2 :]
+            when = self.t0 + timedelta(days=280, hours=rng.randint(0, 72))
+            self.add(host, f"KPU {town} Tetapkan Rekapitulasi DPB Triwulan III", mixed, when, f"template-{i}")
 
-        values = {
-            "site": town,
-            "day": f"Senin ({rng.randint(1, 9)}/10/2025)",
-            "n1": figure(50, 900),
-            "n2": figure(20, 450),
-            "n3": figure(20, 450),
-            "n4": str(rng.randint(5, 40)),
-            "n5": str(rng.randint(50, 400)),
-            "person": f"{prose.title().split()[0]} {prose.title().split()[0]}",
-        }
-        sentences = [s.format(**values) + "." for s in TEMPLATE]
-        own = [prose.sentence() for _ in range(rng.randint(3, 8))]
-        mixed = sentences[:2] + own[: len(own) // 2] + sentences[2:] + own[len(own) // 2 :]
-        add(
-            host,
-            f"KPU {town} Tetapkan Rekapitulasi DPB Triwulan III",
-            mixed,
-            t0 + timedelta(days=280, hours=rng.randint(0, 72)),
-            f"template-{i}",
-        )
-
-    for i in range(background):
-        add(
-            rng.choice(provinces + regional),
-            prose.title(),
-            [prose.sentence() for _ in range(rng.randint(5, 20))],
-            t0 + timedelta(hours=rng.randint(0, 24 * 300)),
-            f"background-{i}",
-        )
-    rng.shuffle(docs)
-    return docs
+    def background(self, count: int) -> None:
+        """Unrelated posts."""
+        rng, prose = self.rng, self.prose
+        for i in range(count):
+            host = rng.choice(self.provinces + self.regional)
+            title = prose.title()
+            sentences = [prose.sentence() for _ in range(rng.randint(5, 20))]
+            self.add(host, title, sentences, self.t0 + timedelta(hours=rng.randint(0, 24 * 300)), f"background-{i}")
 
 
 def pair_scores(labels: dict[str, str], predicted: dict[str, int | None]) -> tuple[float, float, int, int]:

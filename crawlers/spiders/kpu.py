@@ -47,6 +47,7 @@ from archive.vocab import CRAWL_MODES, GoneReason
 
 from ..pipelines import ArchivePipeline
 from ..platforms import platform_for
+from ..platforms.base import ArticleFields
 
 GONE_STATUSES = [404, 410]  # answers that count as evidence of a takedown; 5xx and timeouts never do
 
@@ -61,6 +62,30 @@ def listed_title_changed(listed: str | None, stored: str | None) -> bool:
     if len(listed_n) < 10 or not stored_n:
         return False  # no usable title in the listing ("Selengkapnya", an image link)
     return not stored_n.startswith(listed_n)
+
+
+def to_record(
+    fields: ArticleFields,
+    ref: ArticleRef,
+    response: Response,
+    fetched_at: datetime,
+    category_id: str | None,
+    redirected_from: tuple[ArticleRef, ...],
+) -> ArticleRecord:
+    """What a platform extracted from one page, as the record the archive ingests."""
+    published = fields.published
+    return ArticleRecord(
+        ref=ref, fetched_url=response.url, http_status=response.status, fetched_at=fetched_at,
+        raw_html=response.body, category_id=category_id, category=fields.category,
+        category_source=fields.category_source, title=fields.title, title_source=fields.title_source,
+        body_text=fields.body_text, body_html=fields.body_html, credit=fields.credit, byline=fields.byline,
+        view_count=fields.view_count, hashtags=fields.hashtags, images=list(fields.images),
+        attachments=list(fields.attachments), see_also=list(fields.see_also),
+        published_at=published.value if published else None,
+        published_precision=published.precision if published else None,
+        published_source=fields.published_source, published_text=published.text if published else None,
+        redirected_from=redirected_from,
+    )  # fmt: skip
 
 
 class KpuSpider(scrapy.Spider):
@@ -234,8 +259,7 @@ class KpuSpider(scrapy.Spider):
         ref = article_ref(final)
         reason = self._gone_reason(response, site, chain, ref, final)
         if reason is not None and asked is not None:
-            self._count(site, "gone")
-            yield GoneRecord(ref=asked, final_url=final, status=response.status, reason=reason, checked_at=fetched_at)
+            yield self._gone(site, asked, final, response.status, reason, fetched_at)
             return
         if response.status in GONE_STATUSES:
             return
@@ -243,12 +267,8 @@ class KpuSpider(scrapy.Spider):
             self._not_a_page(site, response)
             return
         if ref is None or ref.host != site.host:
-            self.logger.warning(
-                "%s: %s did not land on an article (at %s)",
-                site.host,
-                response.request.url if response.request else "?",
-                response.url,
-            )
+            asked_url = response.request.url if response.request else "?"
+            self.logger.warning("%s: %s did not land on an article (at %s)", site.host, asked_url, response.url)
             self._count(site, "errors")
             return
         platform = platform_for(site)
@@ -262,45 +282,19 @@ class KpuSpider(scrapy.Spider):
         )
         if platform.looks_not_found(response.selector, fields.title):
             if asked is not None:
-                self._count(site, "gone")
-                yield GoneRecord(
-                    ref=asked,
-                    final_url=final,
-                    status=response.status,
-                    reason=GoneReason.SOFT_404,
-                    checked_at=fetched_at,
-                )
+                yield self._gone(site, asked, final, response.status, GoneReason.SOFT_404, fetched_at)
             return
         if not fields.body_text:
             self.crawler.stats.inc_value("kpu/articles_without_body")
         self._count(site, "articles")
-        published = fields.published
-        yield ArticleRecord(
-            ref=ref,
-            fetched_url=response.url,
-            http_status=response.status,
-            fetched_at=fetched_at,
-            raw_html=response.body,
-            category_id=category_id,
-            category=fields.category,
-            category_source=fields.category_source,
-            title=fields.title,
-            title_source=fields.title_source,
-            body_text=fields.body_text,
-            body_html=fields.body_html,
-            credit=fields.credit,
-            byline=fields.byline,
-            view_count=fields.view_count,
-            hashtags=fields.hashtags,
-            images=list(fields.images),
-            attachments=list(fields.attachments),
-            see_also=list(fields.see_also),
-            published_at=published.value if published else None,
-            published_precision=published.precision if published else None,
-            published_source=fields.published_source,
-            published_text=published.text if published else None,
-            redirected_from=tuple(r for u in chain if (r := article_ref(u)) is not None and r != ref),
-        )
+        redirected_from = tuple(r for u in chain if (r := article_ref(u)) is not None and r != ref)
+        yield to_record(fields, ref, response, fetched_at, category_id, redirected_from)
+
+    def _gone(
+        self, site: Site, asked: ArticleRef, final: str, status: int, reason: GoneReason, at: datetime
+    ) -> GoneRecord:
+        self._count(site, "gone")
+        return GoneRecord(ref=asked, final_url=final, status=status, reason=reason, checked_at=at)
 
     @staticmethod
     def _gone_reason(

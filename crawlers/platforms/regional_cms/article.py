@@ -114,18 +114,7 @@ def extract_article(
     container = find_body_container(root)
     title_el = find_title_element(root, container, order)
 
-    og_title = meta_content(root, "og:title")
-    title_tag = root.find(".//title")
-    html_title = text_of(title_tag) if title_tag is not None else ""
-    if og_title:
-        title, title_source = og_title, "og:title"
-    elif title_el is not None:
-        title, title_source = text_of(title_el), "heading"
-    elif html_title:
-        title, title_source = _strip_site_suffix(html_title), "html-title"
-    else:
-        title, title_source = None, "none"
-
+    title, title_source = _title(root, title_el)
     category = category_before(title_el)
     category_source = "page" if category else "none"
     if not category and listing_label:
@@ -147,19 +136,7 @@ def extract_article(
         )
 
     body = _body_fragment(root, order, title_el, container)
-    absolutise(body, page_url, canonicalise)
-    _remove_share_and_after(body)
-    for el in list(body.iter()):
-        if not isinstance(el.tag, str) or el is body or el.getparent() is None:
-            continue
-        # text_content() only where it can matter: it is the costly call in this per-element loop
-        repeated_heading = el.tag in HEADINGS and (same_text(text_of(el), title) or same_text(text_of(el), category))
-        view_counter = (
-            el.tag not in INLINE_TAGS and "dilihat" in (el.text or "").lower() and VIEWS_RE.fullmatch(text_of(el))
-        )
-        if is_chrome(el) or repeated_heading or view_counter:
-            remove(el)
-
+    _clean(body, page_url, canonicalise, title, category)
     see_also = take_see_also(body)
     paragraphs = _cut_boilerplate(_drop_leading(paragraphs_of(body), title, category))
     body_text = "\n\n".join(paragraphs)
@@ -187,6 +164,38 @@ def extract_article(
         published=published,
         published_source=published_source,
     )
+
+
+def _title(root: lxml_html.HtmlElement, title_el: lxml_html.HtmlElement | None) -> tuple[str | None, str]:
+    """The title and where it came from: ``og:title``, the heading above the body, or ``<title>``."""
+    og_title = meta_content(root, "og:title")
+    if og_title:
+        return og_title, "og:title"
+    if title_el is not None:
+        return text_of(title_el), "heading"
+    title_tag = root.find(".//title")
+    html_title = text_of(title_tag) if title_tag is not None else ""
+    if html_title:
+        return _strip_site_suffix(html_title), "html-title"
+    return None, "none"
+
+
+def _clean(
+    body: lxml_html.HtmlElement, page_url: str, canonicalise: Canonicaliser, title: str | None, category: str | None
+) -> None:
+    """Absolute links; no share box and what follows it, no chrome, no repeated title, no view counter."""
+    absolutise(body, page_url, canonicalise)
+    _remove_share_and_after(body)
+    for el in list(body.iter()):
+        if not isinstance(el.tag, str) or el is body or el.getparent() is None:
+            continue
+        # text_content() only where it can matter: it is the costly call in this per-element loop
+        repeated_heading = el.tag in HEADINGS and (same_text(text_of(el), title) or same_text(text_of(el), category))
+        view_counter = (
+            el.tag not in INLINE_TAGS and "dilihat" in (el.text or "").lower() and VIEWS_RE.fullmatch(text_of(el))
+        )
+        if is_chrome(el) or repeated_heading or view_counter:
+            remove(el)
 
 
 def _body_fragment(
