@@ -22,7 +22,8 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from archive.scheduler.config import ConfigError, ScheduleConfig, load_config, parse_duration
-from archive.scheduler.service import ANCHOR, JOBS_TABLE, ArchiveScheduler, SchedulerError, plan
+from archive.scheduler.lock import SchedulerError
+from archive.scheduler.service import ANCHOR, JOBS_TABLE, ArchiveScheduler, plan
 from archive.storage.db import open_engine
 from archive.storage.models import Article, CrawlRun, JobRun
 from crawlers.sample.pages import SampleSite

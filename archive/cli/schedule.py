@@ -49,7 +49,8 @@ def schedule(
     Example: kpu-archive schedule --config kpu-schedule.toml
     """
     from archive.scheduler.config import ConfigError, load_config
-    from archive.scheduler.service import SchedulerError, serve
+    from archive.scheduler.lock import SchedulerError
+    from archive.scheduler.service import serve
 
     try:
         config = load_config(

@@ -27,17 +27,16 @@ import subprocess
 import tempfile
 import threading
 import time
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import Engine, insert, text, update
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import Engine, insert, update
 
 from archive.scheduler.config import ScheduleConfig
+from archive.scheduler.lock import ArchiveLock
 from archive.storage.db import open_engine
 from archive.storage.models import CrawlRun, JobRun, utcnow
 
@@ -46,60 +45,6 @@ log = logging.getLogger("kpu-archive.scheduler")
 ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)  # offsets count from here, so they survive restarts
 JOBS_TABLE = "scheduler_jobs"
 TERM_WAIT = 60.0  # seconds a crawl gets to close cleanly after SIGTERM before SIGKILL
-
-
-class SchedulerError(RuntimeError):
-    """The scheduler cannot start; the message says why in one line."""
-
-
-# ---- one scheduler per archive ---------------------------------------------------------------
-
-
-class ArchiveLock:
-    """Held for the scheduler's lifetime; released by the OS if the process dies."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._file: Any = None
-        self._conn: Connection | None = None
-
-    def acquire(self) -> None:
-        url = make_url(str(self.engine.url))
-        if self.engine.dialect.name == "sqlite":
-            import fcntl
-
-            path = Path(f"{url.database or 'memory'}.scheduler.lock")
-            handle = path.open("a+")
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.seek(0)
-                owner = handle.read().strip() or "?"
-                handle.close()
-                raise SchedulerError(
-                    f"another scheduler is already running on this archive (pid {owner}, lock {path})"
-                ) from None
-            handle.seek(0)
-            handle.truncate()
-            handle.write(str(os.getpid()))
-            handle.flush()
-            self._file = handle
-        else:
-            key = zlib.crc32(f"kpu-archive-scheduler:{url.database}".encode())
-            conn = self.engine.connect()
-            if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
-                conn.close()
-                raise SchedulerError(f"another scheduler is already running on this archive ({url.database})")
-            conn.commit()
-            self._conn = conn
-
-    def release(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
 
 
 # ---- the job function and what it runs in ------------------------------------------------------

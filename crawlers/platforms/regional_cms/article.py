@@ -123,17 +123,9 @@ def extract_article(
     view_count = view_count_of(root)
     published, published_source = metadata_date(root, container, timezone)
     if container is None:
-        return ArticleFields(
-            title=title,
-            title_source=title_source,
-            category=category,
-            category_source=category_source,
-            body_text="",
-            body_html="",
-            view_count=view_count,
-            published=published,
-            published_source=published_source,
-        )
+        return ArticleFields(title=title, title_source=title_source, category=category,
+                             category_source=category_source, body_text="", body_html="", view_count=view_count,
+                             published=published, published_source=published_source)  # fmt: skip
 
     body = _body_fragment(root, order, title_el, container)
     _clean(body, page_url, canonicalise, title, category)
@@ -148,22 +140,12 @@ def extract_article(
             published, published_source = found, "body"
 
     return ArticleFields(
-        title=title,
-        title_source=title_source,
-        category=category,
-        category_source=category_source,
-        body_text=body_text,
-        body_html=sanitise(body),
-        credit=trailing_credit(paragraphs),
-        byline=byline_of(paragraphs),
-        view_count=view_count,
-        hashtags=hashtags,
-        images=images_of(body),
-        attachments=attachments_of(body),
-        see_also=see_also,
-        published=published,
+        title=title, title_source=title_source, category=category, category_source=category_source,
+        body_text=body_text, body_html=sanitise(body), credit=trailing_credit(paragraphs),
+        byline=byline_of(paragraphs), view_count=view_count, hashtags=hashtags, images=images_of(body),
+        attachments=attachments_of(body), see_also=see_also, published=published,
         published_source=published_source,
-    )
+    )  # fmt: skip
 
 
 def _title(root: lxml_html.HtmlElement, title_el: lxml_html.HtmlElement | None) -> tuple[str | None, str]:
