@@ -164,6 +164,61 @@ def test_datasette_serves_search_facets_and_canned_queries(db: Path) -> None:
     asyncio.run(scenario())
 
 
+def test_datasette_shows_the_posts_view_first_and_cuts_long_cells(db: Path) -> None:
+    from datasette.app import Datasette
+
+    from archive.read.browse import SETTINGS
+
+    name = db.stem
+    ds = Datasette([str(db)], metadata=metadata(name), settings=SETTINGS)
+
+    async def scenario() -> None:
+        page = (await ds.client.get(f"/{name}")).text
+        assert 'href="/' + name + '/posts"' in page
+        # the raw tables are one click away, under "hidden tables", after the view
+        assert "article_versions" not in page.split("hidden table")[0]
+        rows = (await ds.client.get(f"/{name}/posts.json?_shape=array")).json()
+        assert max(len(r["body_text"]) for r in rows) > SETTINGS["truncate_cells_html"]  # long enough to cut
+        assert "\u2026" in (await ds.client.get(f"/{name}/posts")).text  # cut, with an ellipsis
+        uncut = Datasette([str(db)], metadata=metadata(name), settings={"truncate_cells_html": 0})
+        assert "\u2026" not in (await uncut.client.get(f"/{name}/posts")).text
+
+    asyncio.run(scenario())
+
+
 def test_serve_refuses_postgresql_plainly() -> None:
     result = cli("serve", "--db", "postgresql://postgres@127.0.0.1/kpu")
     assert result.returncode == 2 and "Datasette reads SQLite files only" in result.stderr
+
+
+def test_export_order_is_the_same_on_every_backend(db_url: str) -> None:
+    """By site, then publication time (undated last), then id: SQLite and PostgreSQL agree."""
+    from datetime import timedelta
+
+    from conftest import T0, article, ingest
+
+    from archive.read.api import Archive
+
+    posts = [
+        ("kab-ngawi", "3", T0 + timedelta(days=2)),
+        ("bali", "9", None),
+        ("kab-ngawi", "1", None),
+        ("bali", "4", T0),
+        ("kab-ngawi", "7", T0 - timedelta(days=30)),
+        ("bali", "5", T0),
+    ]
+    engine = open_engine(db_url)
+    ingest(
+        engine, *[article(f"https://{h}.kpu.go.id/blog/read/{n}_x", f"isi {n}", published_at=p) for h, n, p in posts]
+    )
+    engine.dispose()
+    with Archive(db_url) as archive:
+        order = [row["archive_id"] for row in archive.articles()]
+    assert order == [
+        "bali.kpu.go.id/4",
+        "bali.kpu.go.id/5",
+        "bali.kpu.go.id/9",
+        "kab-ngawi.kpu.go.id/7",
+        "kab-ngawi.kpu.go.id/3",
+        "kab-ngawi.kpu.go.id/1",
+    ]

@@ -24,7 +24,7 @@ def serve(db: str | None, host: str, port: int) -> None:
     """
     import json
 
-    from archive.read.browse import metadata
+    from archive.read.browse import SETTINGS, metadata
 
     db_url = resolve_url(db)
     if not db_url.startswith("sqlite:///"):
@@ -40,22 +40,8 @@ def serve(db: str | None, host: str, port: int) -> None:
     from datasette.cli import cli as datasette
 
     click.echo(f"serving {path} read-only at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    settings = [arg for name, value in SETTINGS.items() for arg in ("--setting", name, str(value))]
     datasette.main(
-        args=[
-            "serve",
-            str(path),
-            "--metadata",
-            str(meta),
-            "--host",
-            host,
-            "--port",
-            str(port),
-            "--setting",
-            "default_page_size",
-            "50",
-            "--setting",
-            "truncate_cells_html",
-            "300",
-        ],
+        args=["serve", str(path), "--metadata", str(meta), "--host", host, "--port", str(port), *settings],
         prog_name="kpu-archive serve",
     )

@@ -50,6 +50,10 @@ CANNED_QUERIES = {
 }
 
 
+# Datasette settings for ``serve``: long bodies cut to 300 characters in tables (the row page has them whole)
+SETTINGS = {"default_page_size": 50, "truncate_cells_html": 300}
+
+
 def metadata(database: str) -> dict[str, Any]:
     """Datasette metadata: titles, facets, column descriptions, FTS on ``posts``, canned queries."""
     columns = {

@@ -39,11 +39,12 @@ from archive.scheduler.config import ScheduleConfig
 from archive.scheduler.lock import ArchiveLock
 from archive.storage.db import open_engine
 from archive.storage.models import CrawlRun, JobRun, utcnow
+from archive.vocab import Table
 
 log = logging.getLogger("kpu-archive.scheduler")
 
 ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)  # offsets count from here, so they survive restarts
-JOBS_TABLE = "scheduler_jobs"
+JOBS_TABLE = Table.SCHEDULER_JOBS.value
 TERM_WAIT = 60.0  # seconds a crawl gets to close cleanly after SIGTERM before SIGKILL
 
 

@@ -34,6 +34,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from archive.storage import schema
+from archive.vocab import Table
 
 
 class AwareDateTime(TypeDecorator[datetime]):
@@ -67,7 +68,7 @@ def utcnow() -> datetime:
 class SiteRow(Base):
     """A site the archive holds (the registry entry it came from is ``archive.domain.sites.Site``)."""
 
-    __tablename__ = "sites"
+    __tablename__ = Table.SITES.value
 
     id: Mapped[int] = mapped_column(primary_key=True)
     host: Mapped[str] = mapped_column(String(253), unique=True)
@@ -81,7 +82,7 @@ class SiteRow(Base):
 
 
 class Article(Base):
-    __tablename__ = "articles"
+    __tablename__ = Table.ARTICLES.value
     __table_args__ = (
         UniqueConstraint("site_id", "native_id", name="uq_article_site_native"),
         Index("ix_articles_site_published", "site_id", "published_at"),
@@ -128,7 +129,7 @@ class Article(Base):
 class ArticleUrl(Base):
     """Every URL an article was reached under: the current one, old slugs, redirected-from URLs."""
 
-    __tablename__ = "article_urls"
+    __tablename__ = Table.ARTICLE_URLS.value
     __table_args__ = (UniqueConstraint("site_id", "url", name="uq_article_url"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -143,7 +144,7 @@ class ArticleUrl(Base):
 class ArticleEvent(Base):
     """The ledger of one article: what happened, when, and the evidence (status, final URL)."""
 
-    __tablename__ = "article_events"
+    __tablename__ = Table.ARTICLE_EVENTS.value
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
@@ -159,7 +160,7 @@ class ArticleEvent(Base):
 class Cluster(Base):
     """Copies of one release on several sites; the origin is the earliest, national before regional."""
 
-    __tablename__ = "clusters"
+    __tablename__ = Table.CLUSTERS.value
 
     id: Mapped[int] = mapped_column(primary_key=True)
     origin_article_id: Mapped[int] = mapped_column(Integer)
@@ -171,7 +172,7 @@ class Cluster(Base):
 class MinhashBand(Base):
     """The LSH index, in the archive: one row per (article, band), keyed by a 63-bit band hash."""
 
-    __tablename__ = "minhash_bands"
+    __tablename__ = Table.MINHASH_BANDS.value
     __table_args__ = (Index("ix_minhash_bands_key", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -185,7 +186,7 @@ class ListingState(Base):
     Until a walk has reached the end, incremental crawls keep walking (a first crawl killed at page
     50 must not be mistaken for a finished one)."""
 
-    __tablename__ = "listing_state"
+    __tablename__ = Table.LISTING_STATE.value
     __table_args__ = (UniqueConstraint("site_id", "category_id", name="uq_listing_state"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -202,7 +203,7 @@ class ListingState(Base):
 class ArticleVersion(Base):
     """One distinct content of an article, with the raw page it was read from (zlib)."""
 
-    __tablename__ = "article_versions"
+    __tablename__ = Table.ARTICLE_VERSIONS.value
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
@@ -217,7 +218,7 @@ class ArticleVersion(Base):
 
 
 class CrawlRun(Base):
-    __tablename__ = "crawl_runs"
+    __tablename__ = Table.CRAWL_RUNS.value
 
     id: Mapped[int] = mapped_column(primary_key=True)
     started_at: Mapped[datetime] = mapped_column(AwareDateTime())
@@ -239,7 +240,7 @@ class CrawlRun(Base):
 class FrontierEntry(Base):
     """An article URL discovered but not yet stored; ``done_at`` is set with the article write."""
 
-    __tablename__ = "frontier"
+    __tablename__ = Table.FRONTIER.value
     __table_args__ = (
         UniqueConstraint("site_id", "url", name="uq_frontier_site_url"),
         Index("ix_frontier_pending", "site_id", "done_at"),
@@ -259,7 +260,7 @@ class FrontierEntry(Base):
 class JobRun(Base):
     """One crawl the scheduler started: its child process, how it ended, where its log is."""
 
-    __tablename__ = "job_runs"
+    __tablename__ = Table.JOB_RUNS.value
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[str] = mapped_column(String(300), index=True)  # incremental:{host}, full:{host}, recheck

@@ -209,7 +209,7 @@ RELEASE = [
 ]
 
 
-def syndicated_release(sites: list[SampleSite], start_id: int = 8800) -> list[SampleArticle]:
+def syndicated_release(sites: list[SampleSite], start_id: int = 99000) -> list[SampleArticle]:
     """One plainly synthetic release posted by the first site and re-posted a day apart by the others,
     each copy with its own dateline: what ``kpu-archive clusters`` finds."""
     posts = []
