@@ -4,6 +4,7 @@ fails, no traceback, and the archive exactly as it was (hypothesis drives the co
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -101,7 +102,12 @@ def invocations(draw: st.DrawFn) -> list[str]:
     return args
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("KPU_FUZZ_EXAMPLES", "200")),
+    deadline=None,
+    derandomize=not os.environ.get("KPU_FUZZ_RANDOM"),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(args=invocations())
 def test_random_arguments_are_handled(archive: Path, args: list[str]) -> None:
     before = dump(archive)

@@ -30,6 +30,8 @@ def check_utf8(args: list[str]) -> None:
             arg.encode("utf-8")
         except UnicodeEncodeError:
             fail(f"argument '{printable(arg)}' is not UTF-8 text")
+        if "\x00" in arg:
+            fail(f"argument {arg!r} holds a NUL character")
 
 
 class OneLineErrors(click.Group):

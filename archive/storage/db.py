@@ -58,7 +58,10 @@ def open_engine(url: str | None = None, *, readonly: bool = False) -> Engine:
             shown = database
             # a SQLite URI (sqlite:///file:PATH?mode=ro&uri=true) names its file after "file:"
             path = Path(urlsplit(database).path) if parsed.query.get("uri") else Path(database)
-            _check_sqlite_path(path, readonly)
+            try:
+                _check_sqlite_path(path, readonly)
+            except OSError as exc:  # a name too long, a path through a file, no permission
+                raise ArchiveUnavailable(f"cannot open archive {path}: {exc.strerror or exc}") from None
         kwargs["connect_args"] = {"timeout": 30}
     elif parsed.get_backend_name() == "postgresql":
         kwargs["connect_args"] = {"connect_timeout": 5}
