@@ -203,3 +203,21 @@ def test_every_command_prints_in_the_formats_it_offers(archive: Path) -> None:
         )
         assert result.returncode in (0, 1), result.stderr  # status exits 1 when a site is failing
         json.loads(result.stdout)
+
+
+def test_export_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "many.db"
+    engine = open_engine(str(db))
+    ingest(engine, *[article(f"https://bali.kpu.go.id/blog/read/{i}_x", "isi " * 400) for i in range(1, 300)])
+    engine.dispose()
+    export = subprocess.Popen(
+        [sys.executable, "-m", "archive", "export", "--db", str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert export.stdout is not None and export.stderr is not None
+    export.stdout.read(200)  # `| head -c 200`
+    export.stdout.close()
+    assert export.wait(timeout=60) == 1  # Click's convention for a closed pipe: exit 1, and not a word
+    assert export.stderr.read() == b""

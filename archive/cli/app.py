@@ -55,9 +55,6 @@ class OneLineErrors(click.Group):
         except click.exceptions.Abort:
             click.echo("kpu-archive: aborted", err=True)
             sys.exit(1)
-        except BrokenPipeError:  # `kpu-archive export | head`: the reader has what it wanted
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error on exit
-            sys.exit(0)
         except Exception as exc:  # a bug, not bad input: still one line, unless KPU_DEBUG asks for the traceback
             if os.environ.get("KPU_DEBUG"):
                 raise

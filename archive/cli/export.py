@@ -152,6 +152,8 @@ def export(
         else:
             with stdout_text(encoding) as stream:
                 row_writer(fmt)(rows, stream, columns)
+    except BrokenPipeError:
+        raise  # the reader (`| head`) has what it wanted: Click ends quietly, with exit 1
     except OSError as exc:
         fail(f"cannot write {out or 'stdout'}: {exc.strerror or exc}")
     finally:
