@@ -16,6 +16,7 @@ HOST_SOURCES: Final = ("seen", "derived")
 TIMEZONES: Final = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
 UTC_OFFSET_HOURS: Final = {"Asia/Jakarta": 7, "Asia/Makassar": 8, "Asia/Jayapura": 9}
 ZONE_ABBREVIATIONS: Final = {"wib": "Asia/Jakarta", "wita": "Asia/Makassar", "wit": "Asia/Jayapura"}
+ZONE_LABELS: Final = {zone: abbreviation.upper() for abbreviation, zone in ZONE_ABBREVIATIONS.items()}
 
 CRAWL_MODES: Final = ("incremental", "full", "recheck")
 # the software a site runs; each has a module under crawlers/platforms/

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import kpu_archive
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
@@ -246,6 +247,7 @@ SITES = [
 
 
 def kpu_archive_env() -> dict[str, str]:
+    """For the long-running ``schedule`` processes these tests start and signal themselves."""
     return {**os.environ, "KPU_DOWNLOAD_DELAY": "0", "KPU_ARCHIVE_DB": ""}
 
 
@@ -358,28 +360,16 @@ def test_status_tells_the_truth_about_a_site_that_is_down(tmp_path: Path) -> Non
     db = str(tmp_path / "archive.db")
     with world.serve() as base_urls:
         registry = write_registry(tmp_path / "sites.csv", world, base_urls)
-        args = [sys.executable, "-m", "archive", "crawl", "--all", "--registry", str(registry), "--db", db]
-        assert subprocess.run(args, env=kpu_archive_env(), capture_output=True, timeout=120).returncode == 0
-        healthy = subprocess.run(
-            [sys.executable, "-m", "archive", "status", "--db", db],
-            env=kpu_archive_env(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        args = ["crawl", "--all", "--registry", str(registry), "--db", db]
+        assert kpu_archive(*args).returncode == 0
+        healthy = kpu_archive("status", "--db", db)
     assert healthy.returncode == 0, healthy.stdout + healthy.stderr
     with world.serve() as base_urls:  # kota-palu goes down: its port no longer answers
         registry = write_registry(tmp_path / "sites.csv", world, base_urls)
         registry.write_text("\n".join(re_point(line) for line in registry.read_text().splitlines()) + "\n")
         for _ in range(2):
-            assert subprocess.run(args, env=kpu_archive_env(), capture_output=True, timeout=120).returncode == 0
-    down = subprocess.run(
-        [sys.executable, "-m", "archive", "status", "--db", db, "--json"],
-        env=kpu_archive_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+            assert kpu_archive(*args).returncode == 0
+    down = kpu_archive("status", "--db", db, "--json")
     assert down.returncode == 1
     report = {s["host"]: s for s in json.loads(down.stdout)["sites"]}
     assert json.loads(down.stdout)["failing"] == ["kota-palu.kpu.go.id"]
@@ -387,13 +377,7 @@ def test_status_tells_the_truth_about_a_site_that_is_down(tmp_path: Path) -> Non
     assert palu["consecutive_failures"] == 2 and palu["last_run_status"] == "failed" and palu["failing"]
     assert palu["last_success"] is not None and palu["articles"] == 4
     assert ngawi["consecutive_failures"] == 0 and not ngawi["failing"]
-    table = subprocess.run(
-        [sys.executable, "-m", "archive", "status", "--db", db],
-        env=kpu_archive_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    table = kpu_archive("status", "--db", db)
     assert table.returncode == 1 and "1 failing: kota-palu.kpu.go.id" in table.stderr
 
 

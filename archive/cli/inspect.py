@@ -18,10 +18,7 @@ from archive.cli.options import db_option, format_option, limit_option, sites_op
 from archive.cli.output import emit
 from archive.domain.sites import normalise_host
 from archive.storage.models import CrawlRun, SiteRow
-from archive.vocab import UTC_OFFSET_HOURS
-
-ZONE_LABELS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-assert set(ZONE_LABELS) == set(UTC_OFFSET_HOURS)
+from archive.vocab import ZONE_LABELS
 
 
 def local(value: datetime | None, zone: str | None) -> str:
