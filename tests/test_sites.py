@@ -113,3 +113,21 @@ def test_listing_shapes() -> None:
     assert listing_category("https://ntb.kpu.go.id/index.php/blog/category/104-1?page=33") == ("104-1", 33)
     assert listing_category("https://riau.kpu.go.id/blog/category/104") == ("104", 1)
     assert article_ref("https://riau.kpu.go.id/blog/category/104") is None
+
+
+def test_the_registry_names_each_sites_platform(tmp_path: Path) -> None:
+    from archive.vocab import PLATFORMS
+    from crawlers.platforms import PLATFORMS as MODULES
+    from crawlers.platforms import platform_for
+
+    assert set(MODULES) == set(PLATFORMS)  # every platform the registry accepts has its module
+    assert {s.platform for s in load_registry()} == {"regional-cms"}
+    path = tmp_path / "sites.csv"
+    path.write_text(HEADER + ",platform\nkab-ngawi.kpu.go.id,KPU Ngawi,kabupaten,Jawa Timur,Asia/Jakarta,seen,\n")
+    site = load_registry(path)["kab-ngawi"]
+    assert site.platform == "regional-cms" and platform_for(site).fallback_categories == ("104",)
+    path.write_text(
+        HEADER + ",platform\nkab-ngawi.kpu.go.id,KPU Ngawi,kabupaten,Jawa Timur,Asia/Jakarta,seen,wordpress\n"
+    )
+    with pytest.raises(RegistryError, match="platform 'wordpress' is not one of regional-cms"):
+        load_registry(path)
