@@ -35,6 +35,8 @@ CONTENT_FIELDS = (
     "published_precision",
     "published_source",
     "published_text",
+    "extraction",
+    "extraction_checks",
 )
 
 
@@ -66,6 +68,8 @@ class ArticleRecord:
     published_source: str = "none"
     published_text: str | None = None
     redirected_from: tuple[ArticleRef, ...] = ()  # article URLs that redirected to ``ref``
+    extraction: str | None = None  # the layer that gave the body: "cms" or "generic"; None: not recorded
+    extraction_checks: dict[str, Any] | None = None  # per layer, each check: passed, failed, or no evidence
 
     @property
     def host(self) -> str:

@@ -110,6 +110,9 @@ class Article(Base):
     published_precision: Mapped[str | None] = mapped_column(String(10))
     published_source: Mapped[str] = mapped_column(String(20), default="none")
     published_text: Mapped[str | None] = mapped_column(Text)  # the words the date was read from
+    # which extraction layer gave the body ("cms", "generic"), and every check of each layer
+    extraction: Mapped[str | None] = mapped_column(String(20))
+    extraction_checks: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     content_sha256: Mapped[str] = mapped_column(String(64))
     first_seen_at: Mapped[datetime] = mapped_column(AwareDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(AwareDateTime())

@@ -38,6 +38,8 @@ class ArticleFields:
     see_also: list[dict[str, str | None]] = field(default_factory=list)
     published: FoundDate | None = None
     published_source: str = "none"  # "metadata", "body" or "none"
+    extraction: str = "cms"  # which layer gave the body: "cms" (the platform's) or "generic" (trafilatura)
+    extraction_checks: dict[str, dict[str, bool | None]] = field(default_factory=dict)  # per layer, per check
 
 
 @dataclass(slots=True)

@@ -48,6 +48,7 @@ from archive.vocab import CRAWL_MODES, GoneReason
 from ..pipelines import ArchivePipeline
 from ..platforms import platform_for
 from ..platforms.base import ArticleFields
+from ..platforms.referee import referee
 
 GONE_STATUSES = [404, 410]  # answers that count as evidence of a takedown; 5xx and timeouts never do
 
@@ -84,7 +85,8 @@ def to_record(
         published_at=published.value if published else None,
         published_precision=published.precision if published else None,
         published_source=fields.published_source, published_text=published.text if published else None,
-        redirected_from=redirected_from,
+        redirected_from=redirected_from, extraction=fields.extraction,
+        extraction_checks=fields.extraction_checks or None,
     )  # fmt: skip
 
 
@@ -280,6 +282,7 @@ class KpuSpider(scrapy.Spider):
             listing_label=label,
             canonicalise=site.canonical_from_fetched,
         )
+        fields = referee(fields, response.selector.root, response.body, ref.canonical_url)
         if platform.looks_not_found(response.selector, fields.title):
             if asked is not None:
                 yield self._gone(site, asked, final, response.status, GoneReason.SOFT_404, fetched_at)

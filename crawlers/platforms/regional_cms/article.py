@@ -60,23 +60,56 @@ def _strip_site_suffix(title: str) -> str:
     return re.split(r"\s+[|–—-]\s+(?=[^|–—-]*(?:KPU|KIP|Komisi))", title)[0].strip()
 
 
+SHARE_BOX_MAX = 300  # characters: a share box is a line of network names, never a block of prose
+
+
 def _remove_share_and_after(body: lxml_html.HtmlElement) -> None:
-    """Drop the share box ("Bagikan:" then the network names) and everything after it."""
-    share = None
-    for el in body.iter():
-        if not isinstance(el.tag, str) or el is body or el.tag in INLINE_TAGS:
+    """Drop the share box ("Bagikan:" then the network names) and what follows it.
+
+    Only a share box that stands after the main text takes what follows it along (related posts,
+    tags, the comment form).  One above the text (a share bar under the headline) is removed alone:
+    a cut never takes more text than it leaves."""
+    start = 0
+    while (share := _next_share_box(body, start)) is not None:
+        following = _text_after(share, body)
+        if following <= len(text_of(body)) - following - len(text_of(share)):
+            node = share
+            while node is not None and node is not body:
+                for sibling in list(node.itersiblings()):
+                    remove(sibling)
+                node = node.getparent()
+            remove(share)
+            return
+        start = _position(body, share)
+        remove(share)
+
+
+def _next_share_box(body: lxml_html.HtmlElement, start: int) -> lxml_html.HtmlElement | None:
+    for position, el in enumerate(body.iter()):
+        if position < start or not isinstance(el.tag, str) or el is body or el.tag in INLINE_TAGS:
             continue
-        if SHARE_RE.match(el.text or "") or SHARE_ONLY_RE.match(text_of(el) or "-"):
-            share = el
-            break
-    if share is None:
-        return
-    node = share
+        own = text_of(el)
+        if len(own) <= SHARE_BOX_MAX and (SHARE_RE.match(el.text or "") or SHARE_ONLY_RE.match(own or "-")):
+            return el
+    return None
+
+
+def _position(body: lxml_html.HtmlElement, target: lxml_html.HtmlElement) -> int:
+    return next((i for i, el in enumerate(body.iter()) if el is target), 0)
+
+
+def _text_after(el: lxml_html.HtmlElement, body: lxml_html.HtmlElement) -> int:
+    """How much text follows ``el`` inside ``body``: what a cut after it would take."""
+    total = 0
+    node: lxml_html.HtmlElement | None = el
     while node is not None and node is not body:
-        for sibling in list(node.itersiblings()):
-            remove(sibling)
+        total += len((node.tail or "").strip())
+        for sibling in node.itersiblings():
+            if isinstance(sibling.tag, str):
+                total += len(sibling.text_content().strip())
+            total += len((sibling.tail or "").strip())
         node = node.getparent()
-    remove(share)
+    return total
 
 
 def _drop_leading(paragraphs: list[str], title: str | None, category: str | None) -> list[str]:

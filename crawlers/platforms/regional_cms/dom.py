@@ -72,7 +72,13 @@ def clean_space(text: str) -> str:
 
 
 def is_chrome(el: lxml_html.HtmlElement) -> bool:
+    """Page chrome by role, not by a word: navigation, banners, sidebars, footers, scripts.  A form
+    is chrome (search, comments, a newsletter) unless it wraps the page: some CMSs (ASP.NET) put the
+    whole ``<body>`` in one ``<form>``."""
     tag = el.tag if isinstance(el.tag, str) else ""
+    if tag == "form":
+        parent = el.getparent()
+        return parent is None or parent.tag != "body"
     return tag in CHROME_TAGS or (el.get("role") or "").lower() in CHROME_ROLES or el.get("hidden") is not None
 
 

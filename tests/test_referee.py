@@ -1,0 +1,95 @@
+"""Two layers and a referee: no cut deletes the article, the generic layer takes over where the
+platform's body fails a check, and every article says which layer gave its body and why."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse
+
+from crawlers.platforms.referee import check, referee
+from crawlers.platforms.regional_cms.article import extract_article
+
+FIXTURES = Path(__file__).parent / "fixtures" / "articles"
+SEEN = datetime(2026, 1, 1, tzinfo=UTC)
+PROSE = (
+    "Komisi Pemilihan Umum Kabupaten Ngawi menggelar rapat pleno terbuka rekapitulasi daftar pemilih "
+    "berkelanjutan bersama partai politik, Bawaslu dan dinas kependudukan setempat pada hari Senin. "
+)
+
+
+def extract(html: str, url: str = "https://kab-ngawi.kpu.go.id/blog/read/1_x"):  # type: ignore[no-untyped-def]
+    response = HtmlResponse(url, body=html.encode(), encoding="utf-8")
+    fields = extract_article(response.selector, url, timezone="Asia/Jakarta", first_seen=SEEN)
+    return fields, response
+
+
+def test_a_share_bar_above_the_body_does_not_take_the_body_with_it() -> None:
+    html = f"""<html><body><h1>Rapat Pleno DPB</h1>
+      <div class="bar"><span>Share</span><div>Facebook</div><div>Twitter</div><div>Email</div></div>
+      <div class="isi"><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p></div>
+      <div>Bagikan: facebook twitter whatapps</div><div>Berita terkait: pleno lainnya</div></body></html>"""
+    fields, _ = extract(html)
+    assert fields.body_text.count("Komisi Pemilihan Umum") == 3
+    assert "Berita terkait" not in fields.body_text  # the share box below the text still ends the body
+    assert "Facebook" not in fields.body_text
+
+
+def test_a_form_that_wraps_the_page_is_not_chrome() -> None:
+    html = f"""<html><body><form id="aspnetForm"><h1>Rapat Pleno DPB</h1>
+      <div><p>{PROSE}</p><p>{PROSE}</p></div></form></body></html>"""
+    fields, _ = extract(html)
+    assert "Komisi Pemilihan Umum" in fields.body_text
+
+
+def test_the_referee_keeps_a_body_that_passes_and_never_runs_the_fallback() -> None:
+    html = f"""<html><head><meta property="og:description" content="{PROSE[:160]}"></head><body>
+      <h1>Rapat Pleno DPB</h1><div><p>{PROSE}</p><p>{PROSE}</p></div></body></html>"""
+    fields, response = extract(html)
+
+    def never(html: bytes | str, url: str) -> str:
+        raise AssertionError("the generic layer ran although every check passed")
+
+    judged = referee(fields, response.selector.root, response.body, response.url, generic=never)
+    assert judged.extraction == "cms" and judged.extraction_checks["cms"]["description"] is True
+
+
+def test_the_referee_takes_the_generic_body_where_the_evidence_supports_it() -> None:
+    fields, response = extract(f"""<html><head><meta name="description" content="{PROSE[:160]}"></head>
+      <body><h1>Rapat Pleno DPB</h1><div><p>Foto: dokumentasi humas KPU Ngawi, rapat pleno terbuka.</p></div>
+      </body></html>""")
+    judged = referee(
+        fields,
+        response.selector.root,
+        response.body,
+        response.url,
+        generic=lambda html, url: PROSE + "\n\n" + PROSE + "(Humas KPU Ngawi)",
+    )
+    assert judged.extraction == "generic"
+    assert judged.extraction_checks["cms"]["description"] is False
+    assert judged.extraction_checks["generic"]["description"] is True
+    assert judged.body_text.startswith("Komisi Pemilihan Umum") and judged.credit == "Humas KPU Ngawi"
+    assert judged.title == fields.title  # only the body comes from the generic layer
+
+
+def test_the_referee_keeps_the_platform_body_when_the_fallback_is_no_better() -> None:
+    fields, response = extract("""<html><body><h1>Pengumuman</h1><div></div></body></html>""")
+    judged = referee(fields, response.selector.root, response.body, response.url, generic=lambda html, url: "")
+    assert judged.extraction == "cms" and judged.extraction_checks["cms"]["body"] is False  # doubt recorded
+
+
+def test_checks_without_evidence_say_so() -> None:
+    assert check("isi", [], 0) == {"body": True, "description": None, "page_share": None}
+
+
+@pytest.mark.parametrize("page", sorted(FIXTURES.glob("*.html")), ids=lambda p: p.stem)
+def test_every_fixture_page_passes_the_platform_layer(page: Path) -> None:
+    expected = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+    response = HtmlResponse(expected["url"], body=page.read_bytes(), encoding="utf-8")
+    fields = extract_article(response.selector, expected["url"], timezone=expected["timezone"], first_seen=SEEN)
+    judged = referee(fields, response.selector.root, response.body, expected["url"])
+    assert judged.extraction == "cms", judged.extraction_checks
+    assert judged.body_text == expected["body_text"]
