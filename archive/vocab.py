@@ -10,7 +10,7 @@ LEVELS: Final = ("provinsi", "kabupaten", "kota")
 # a national body (KPU RI) ranks before a province, which ranks before a regency or city, when the
 # origin of a syndicated release is chosen among copies published at the same moment
 LEVEL_RANK: Final = {"nasional": 0, "provinsi": 1, "kabupaten": 2, "kota": 2}
-HOST_SOURCES: Final = ("seen", "derived")
+HOST_SOURCES: Final = ("seen", "derived", "custom")  # custom: a user's own registry that does not say
 
 # Indonesia's three zones: WIB +07, WITA +08, WIT +09; none keeps daylight saving
 TIMEZONES: Final = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")

@@ -82,7 +82,10 @@ def _in_folder(folder: Path, *args: str):  # type: ignore[no-untyped-def]
 
 def test_an_older_archive_is_read_only_after_upgrade(archive: Path) -> None:
     with sqlite3.connect(archive) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '0004'")
+        # as the previous release left it: schema 0005, no extraction columns
+        conn.execute("UPDATE alembic_version SET version_num = '0005'")
+        conn.execute("ALTER TABLE articles DROP COLUMN extraction_checks")
+        conn.execute("ALTER TABLE articles DROP COLUMN extraction")
     before = _dump(archive)
     assert_clean_failure(kpu_archive("export", "--db", str(archive)), "kpu-archive upgrade")
     assert _dump(archive) == before  # reading did not migrate, nor write anything else

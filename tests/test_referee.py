@@ -93,3 +93,50 @@ def test_every_fixture_page_passes_the_platform_layer(page: Path) -> None:
     judged = referee(fields, response.selector.root, response.body, expected["url"])
     assert judged.extraction == "cms", judged.extraction_checks
     assert judged.body_text == expected["body_text"]
+
+
+def test_status_flags_a_site_whose_extraction_degraded(tmp_path: Path) -> None:
+    from sqlalchemy.orm import Session
+
+    from archive.domain.sites import load_registry
+    from archive.ingest import register_sites
+    from archive.read.status import site_statuses
+    from archive.storage.db import open_engine
+    from archive.storage.models import CrawlRun
+
+    engine = open_engine(str(tmp_path / "a.db"))
+    register_sites(engine, [load_registry()["kab-ngawi"], load_registry()["kota-palu"]])
+    with Session(engine) as session, session.begin():
+        session.add(
+            CrawlRun(
+                started_at=SEEN,
+                finished_at=SEEN,
+                status="finished",
+                mode="incremental",
+                sites=["kab-ngawi.kpu.go.id", "kota-palu.kpu.go.id"],
+                per_site={
+                    "kab-ngawi.kpu.go.id": {"pages": 9, "new": 20, "fallback": 3, "doubtful": 2},
+                    "kota-palu.kpu.go.id": {"pages": 9, "new": 40, "fallback": 2, "doubtful": 1},
+                },
+            )
+        )
+    report = {s.host: s for s in site_statuses(engine, now=SEEN)}
+    engine.dispose()
+    ngawi, palu = report["kab-ngawi.kpu.go.id"], report["kota-palu.kpu.go.id"]
+    assert "extraction-degraded" in ngawi.flags and (ngawi.fallback, ngawi.doubtful) == (3, 2)  # 10 % doubtful
+    assert "extraction-degraded" not in palu.flags  # 2.5 %
+
+
+def test_extract_runs_the_crawls_extraction_on_saved_pages(tmp_path: Path) -> None:
+    from conftest import assert_clean_failure, kpu_archive
+
+    pages = sorted(FIXTURES.glob("*.html"))[:2]
+    result = kpu_archive("extract", *map(str, pages), "--fetched-at", "2026-01-01T00:00:00+07:00")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    for page, record in zip(pages, records, strict=True):
+        expected = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+        assert record["file"] == str(page) and record["body_text"] == expected["body_text"]
+        assert record["extraction"] == "cms" and record["extraction_checks"]["cms"]["body"] is True
+    assert_clean_failure(kpu_archive("extract", str(tmp_path / "absent.html")), "cannot read")
+    assert_clean_failure(kpu_archive("extract", str(pages[0]), "--fetched-at", "2026-01-01T00:00"), "no time zone")

@@ -102,6 +102,12 @@ def test_base_url_mirror_maps_back_to_canonical(tmp_path: Path) -> None:
             "https://kpud-grobogankab.go.id/blog/read/9094_kpu-grobogan.html",
             "9094",
         ),
+        (  # the older regional shape: its identity is the numeric id
+            "http://kota-palu.kpu.go.id/index.php/berita/baca/8168/rapat-pleno-terbuka/",
+            "https://kota-palu.kpu.go.id/berita/baca/8168/rapat-pleno-terbuka",
+            "8168",
+        ),
+        ("https://kota-palu.kpu.go.id/berita/baca/8168", "https://kota-palu.kpu.go.id/berita/baca/8168", "8168"),
     ],
 )
 def test_article_identity(url: str, canonical: str, native: str) -> None:
@@ -131,3 +137,25 @@ def test_the_registry_names_each_sites_platform(tmp_path: Path) -> None:
     )
     with pytest.raises(RegistryError, match="platform 'wordpress' is not one of regional-cms"):
         load_registry(path)
+
+
+def test_an_old_berita_url_is_the_same_post_as_its_blog_read_url(tmp_path: Path) -> None:
+    from conftest import article, ingest
+
+    from archive.storage.db import open_engine
+
+    engine = open_engine(str(tmp_path / "a.db"))
+    ingest(engine, article("https://kota-palu.kpu.go.id/berita/baca/8168/rapat-pleno", "isi"))
+    later = ingest(engine, article("https://kota-palu.kpu.go.id/blog/read/8168_rapat-pleno", "isi"))
+    assert later.counts["kota-palu.kpu.go.id"].unchanged == 1  # the same article, found by its id
+    engine.dispose()
+
+
+def test_a_users_registry_may_leave_out_host_source(tmp_path: Path) -> None:
+    path = tmp_path / "mirrors.csv"
+    path.write_text(
+        "host,name,level,province,timezone,base_url\n"
+        "kab-ngawi.kpu.go.id,KPU Ngawi,kabupaten,Jawa Timur,Asia/Jakarta,http://127.0.0.1:9/\n"
+    )
+    site = load_registry(path)["kab-ngawi"]
+    assert site.host_source == "custom" and site.base_url == "http://127.0.0.1:9/"

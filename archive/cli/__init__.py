@@ -8,12 +8,27 @@ from archive.cli.app import main
 from archive.cli.crawl import crawl
 from archive.cli.demo import demo
 from archive.cli.export import export, search
+from archive.cli.extract import extract
 from archive.cli.inspect import clusters, history, runs, status
 from archive.cli.schedule import schedule, upgrade
 from archive.cli.serve import serve
 from archive.cli.sites import sites_command
 
-COMMANDS = (crawl, export, search, history, runs, clusters, status, sites_command, schedule, upgrade, serve, demo)
+COMMANDS = (
+    crawl,
+    export,
+    search,
+    history,
+    runs,
+    clusters,
+    status,
+    sites_command,
+    schedule,
+    upgrade,
+    serve,
+    demo,
+    extract,
+)
 for _command in COMMANDS:
     main.add_command(_command)
 

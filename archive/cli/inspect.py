@@ -221,13 +221,14 @@ def status(sites: Sequence[str], as_json: bool, fmt: str, db: str | None) -> Non
     else:
         click.echo(
             f"{'site':<34} {'articles':>8}  {'newest article (local)':<22}  {'last run':<20}  {'result':<6}  "
-            f"{'last success':<20}  {'fails':>5}  flags"
+            f"{'last success':<20}  {'fails':>5}  {'fallback':>8}  {'doubtful':>8}  flags"
         )
         for s in report:
             click.echo(
                 f"{s.host:<34} {s.articles:>8}  {local(s.newest_article, s.timezone):<22}  "
                 f"{local(s.last_run, None):<20}  {s.last_run_status or '-':<6}  "
-                f"{local(s.last_success, None):<20}  {s.consecutive_failures:>5}  {','.join(s.flags)}"
+                f"{local(s.last_success, None):<20}  {s.consecutive_failures:>5}  {s.fallback:>8}  {s.doubtful:>8}  "
+                f"{','.join(s.flags)}"
             )
         click.echo(
             f"{len(report)} sites, {len(failing)} failing" + (f": {', '.join(failing)}" if failing else ""), err=True

@@ -1,7 +1,9 @@
 """URL identity: which article a URL names, as (host, native key).
 
 Shapes come from reference §1.2: ``/blog/read/{slug}``, ``/blog/read/{id}_{slug}`` (2025 on),
-an optional ``/index.php/`` prefix, and a ``.html`` suffix on one legacy domain.  Ids are per
+an optional ``/index.php/`` prefix, and a ``.html`` suffix on one legacy domain; and the older
+``/berita/baca/{id}/{slug}`` still linked from the wild, whose identity is its numeric id, so it
+joins the same post under its ``/blog/read/{id}_{slug}`` URL.  Ids are per
 site, so identity is always (host, native key).  http/https, ``/index.php/``, a trailing slash,
 a query string and a fragment never change it.
 """
@@ -14,6 +16,10 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 ARTICLE_PATH_RE = re.compile(
     r"^/(?:index\.php/)?blog/read/(?:(?P<id>\d+)_)?(?P<slug>[^/?#]+?)(?:\.html)?/?$", re.IGNORECASE
+)
+# the older regional shape still linked in the wild: /berita/baca/{id}/{slug} (kota-palu.kpu.go.id/berita/baca/8168/…)
+BERITA_PATH_RE = re.compile(
+    r"^/(?:index\.php/)?berita/baca/(?P<id>\d+)(?:/(?P<slug>[^/?#]+?))?(?:\.html)?/?$", re.IGNORECASE
 )
 
 
@@ -35,13 +41,13 @@ class ArticleRef:
 def article_ref(url: str) -> ArticleRef | None:
     """Identity of an article URL, or None when the URL is not an article."""
     parts = urlsplit(url)
-    match = ARTICLE_PATH_RE.match(parts.path)
+    match = ARTICLE_PATH_RE.match(parts.path) or BERITA_PATH_RE.match(parts.path)
     if not match or not parts.netloc:
         return None
     host = parts.netloc.lower().split(":")[0] if parts.scheme in ("http", "https") else parts.netloc
     path = re.sub(r"^/index\.php", "", parts.path, flags=re.IGNORECASE).rstrip("/")
     canonical = urlunsplit(("https", host, path, "", ""))
-    slug = unquote(match.group("slug")).lower()
+    slug = unquote(match.group("slug") or match.group("id")).lower()
     return ArticleRef(host=host, native_id=match.group("id") or slug, canonical_url=canonical, slug=slug)
 
 

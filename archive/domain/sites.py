@@ -19,7 +19,8 @@ from ..vocab import HOST_SOURCES, LEVELS, PLATFORMS, TIMEZONES
 
 DEFAULT_REGISTRY = Path(__file__).parent.parent / "data" / "sites.csv"
 DEFAULT_PLATFORM = PLATFORMS[0]
-REQUIRED_COLUMNS = ("host", "name", "level", "province", "timezone", "host_source")
+CUSTOM_HOST_SOURCE = "custom"
+REQUIRED_COLUMNS = ("host", "name", "level", "province", "timezone")  # host_source may be left out: "custom"
 _HOST_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$")
 
 
@@ -167,6 +168,7 @@ def _parse_row(row: dict[str, str | None], where: str) -> Site:
     for column in ("name", "province"):
         if not values[column]:
             raise RegistryError(f"{where}: empty {column}")
+    values["host_source"] = values.get("host_source") or CUSTOM_HOST_SOURCE  # a user's own list of sites
     checks = (("level", LEVELS), ("timezone", TIMEZONES), ("host_source", HOST_SOURCES))
     for column, allowed in checks:
         if values[column] not in allowed:

@@ -17,7 +17,7 @@ from archive.ingest.context import Result
 from archive.storage.models import CrawlRun, utcnow
 from archive.vocab import Outcome
 
-CRAWLER_STATS = ("pages", "requests", "errors", "listed")  # per site, from the crawler
+CRAWLER_STATS = ("pages", "requests", "errors", "listed", "fallback", "doubtful")  # per site, from the crawler
 _OUTCOME_COUNTER = {
     Outcome.INSERTED: "new",
     Outcome.UPDATED: "updated",
@@ -42,6 +42,8 @@ class SiteCounts:
     requests: int = 0
     errors: int = 0
     listed: int = 0  # article links the listing pages showed: 0 where there were many means a new template
+    fallback: int = 0  # articles whose body came from the generic extraction layer
+    doubtful: int = 0  # articles whose body failed a check in the layer that gave it
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

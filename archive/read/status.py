@@ -32,6 +32,7 @@ SILENT_MIN = timedelta(days=14)
 RECENT_POSTS = 30  # posts per site the usual gap is computed from
 RECENT_RUNS = 5000  # runs read back (all sites together)
 TEMPLATE_MIN_LISTED = 5  # "many": the median of earlier runs' listed links
+DEGRADED_SHARE = 0.05  # more than this share of a run's articles failing an extraction check: degraded
 
 
 @dataclass
@@ -45,6 +46,8 @@ class SiteStatus:
     last_run_status: str | None = None
     last_success: datetime | None = None
     consecutive_failures: int = 0
+    fallback: int = 0  # in the last good run: articles whose body came from the generic layer
+    doubtful: int = 0  # in the last good run: articles whose body failed an extraction check
     flags: list[str] = field(default_factory=list)
 
     @property
@@ -107,6 +110,8 @@ def site_statuses(engine: Engine, hosts: list[str] | None = None, now: datetime 
             status.flags.append("silent")
         if _template_changed(history):
             status.flags.append("template-changed")
+        if _extraction_degraded(status, history):
+            status.flags.append("extraction-degraded")
         out.append(status)
     return out
 
@@ -143,3 +148,14 @@ def _template_changed(history: RunHistory) -> bool:
         return False
     earlier = [stats.get("listed", 0) for _, stats in ok_runs[1:11] if "listed" in stats]
     return ok_runs[0][1]["listed"] == 0 and bool(earlier) and statistics.median(earlier) >= TEMPLATE_MIN_LISTED
+
+
+def _extraction_degraded(status: SiteStatus, history: RunHistory) -> bool:
+    """More than ``DEGRADED_SHARE`` of the last good run's articles failed an extraction check: the site
+    was probably rebuilt (``kpu-archive extract`` on a saved page shows what each layer found)."""
+    stats = next((stats for run, stats in history if not _run_failed(run, stats)), None)
+    if stats is None:
+        return False
+    status.fallback, status.doubtful = stats.get("fallback", 0), stats.get("doubtful", 0)
+    fetched = stats.get("new", 0) + stats.get("updated", 0) + stats.get("unchanged", 0)
+    return status.doubtful > 0 and status.doubtful > DEGRADED_SHARE * max(fetched, 1)

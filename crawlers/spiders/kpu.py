@@ -283,6 +283,10 @@ class KpuSpider(scrapy.Spider):
             canonicalise=site.canonical_from_fetched,
         )
         fields = referee(fields, response.selector.root, response.body, ref.canonical_url)
+        if fields.extraction == "generic":
+            self._count(site, "fallback")
+        if any(passed is False for passed in fields.extraction_checks.get(fields.extraction, {}).values()):
+            self._count(site, "doubtful")  # stored with its doubt: the checks it failed are on the article
         if platform.looks_not_found(response.selector, fields.title):
             if asked is not None:
                 yield self._gone(site, asked, final, response.status, GoneReason.SOFT_404, fetched_at)
