@@ -66,6 +66,11 @@ SEEN = datetime(2026, 1, 30, 5, 0, tzinfo=UTC)  # first seen: 30 Jan 2026, 12:00
         ("Selesa (5/3) kemarin", "Asia/Jakarta", "2025-03-05T00:00:00+07:00", "day"),
         ("31 November - 1 Desember 2021", "Asia/Jakarta", "2021-12-01T00:00:00+07:00", "day"),
         ("Rabu (6/2) di Mataram", "Asia/Makassar", "2019-02-06T00:00:00+08:00", "day"),
+        # a long lede states its date late in its first paragraph (real KPU ledes: characters 297-515)
+        ("Lorem " * 85 + "Selasa (28/10/2025)", "Asia/Jakarta", "2025-10-28T00:00:00+07:00", "day"),
+        ("Kamis, 02 Nov 2023 20:59 WIB - KPU", "Asia/Jakarta", "2023-11-02T20:59:00+07:00", "minute"),  # no "pukul"
+        ("Denpasar, 14/02/2010 - KPU Bali", "Asia/Makassar", "2010-02-14T00:00:00+08:00", "day"),  # no weekday
+        ("Sabtu, 5-10-2024 19.30 WITA di Mataram", "Asia/Makassar", "2024-10-05T19:30:00+08:00", "minute"),
     ],
 )
 def test_body_date_forms(text: str, tz: str, expected: str, precision: str) -> None:
@@ -82,7 +87,8 @@ def test_body_date_forms(text: str, tz: str, expected: str, precision: str) -> N
         "Rapat pleno digelar 24 Mei 20201 di Medan",  # broken year: no guess
         "KPU mengajak masyarakat untuk mengecek DPT secara mandiri.",  # no date at all
         "Pendaftaran dibuka hingga 20 Desember 2026.",  # after first seen: an event, not publication
-        "Lorem " * 80 + "Selasa (28/10/2025)",  # too far from the start of the body
+        "Lorem " * 80 + "\n\nLorem ipsum.\n\nSelasa (28/10/2025)",  # past the lede: not the post's own date
+        "Lorem " * 170 + "Selasa (28/10/2025)",  # past the longest lede
     ],
 )
 def test_no_date_is_invented(text: str) -> None:

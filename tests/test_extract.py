@@ -122,3 +122,18 @@ def test_menu_categories_and_listing_links() -> None:
         "https://ntb.kpu.go.id/blog/read/12_judul-a",
         "https://ntb.kpu.go.id/blog/read/judul-b",
     ]
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "credit"),
+    [
+        (["Rapat selesai. (Humas KPU Palu)", "Selengkapnya... KLIK DISINI"], "Humas KPU Palu"),
+        (["Rapat selesai. (Humas KPU Palu)\nSumber: kpu.go.id"], "Humas KPU Palu"),
+        (["Rapat selesai. [Hadi | MC KIP Aceh]", "Unduh lampiran", "Lampiran: SK.pdf"], "Hadi | MC KIP Aceh"),
+        (["Rapat selesai tanpa kredit.", "Unduh lampiran"], None),
+    ],
+)
+def test_the_credit_is_found_above_attachment_and_source_lines(paragraphs: list[str], credit: str | None) -> None:
+    from crawlers.platforms.regional_cms.fields import trailing_credit
+
+    assert trailing_credit(paragraphs) == credit

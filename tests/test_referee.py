@@ -140,3 +140,39 @@ def test_extract_runs_the_crawls_extraction_on_saved_pages(tmp_path: Path) -> No
         assert record["extraction"] == "cms" and record["extraction_checks"]["cms"]["body"] is True
     assert_clean_failure(kpu_archive("extract", str(tmp_path / "absent.html")), "cannot read")
     assert_clean_failure(kpu_archive("extract", str(pages[0]), "--fetched-at", "2026-01-01T00:00"), "no time zone")
+
+
+def test_reextract_brings_an_extractor_fix_to_stored_pages(tmp_path: Path) -> None:
+    from conftest import T0, article, ingest, kpu_archive
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from archive.storage.db import open_engine
+    from archive.storage.models import Article, ArticleEvent, ArticleVersion
+
+    page = sorted(FIXTURES.glob("*.html"))[0]
+    expected = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+    db = tmp_path / "a.db"
+    engine = open_engine(str(db))
+    # what an older extractor made of this page: a cut body
+    ingest(
+        engine,
+        article(expected["url"], "Komisi Pemilihan Umum", T0, raw_html=page.read_bytes(), title=expected["title"]),
+    )
+    engine.dispose()
+    result = kpu_archive("reextract", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert "re-extracted 1 articles: 1 changed" in result.stdout
+    engine = open_engine(str(db))
+    with Session(engine) as session:
+        stored = session.scalars(select(Article)).one()
+        assert stored.body_text == expected["body_text"] and stored.extraction == "cms"
+        assert stored.last_seen_at == T0 and stored.checked_at == T0  # nothing was fetched
+        versions = session.scalars(select(ArticleVersion).order_by(ArticleVersion.id)).all()
+        assert [v.fetched_at for v in versions] == [T0, T0]  # the new version is read from the old page
+        assert "re-extracted" in (
+            session.scalars(select(ArticleEvent.detail).where(ArticleEvent.kind == "edited")).one() or ""
+        )
+    engine.dispose()
+    again = kpu_archive("reextract", "--db", str(db))
+    assert "1 articles: 0 changed" in again.stdout

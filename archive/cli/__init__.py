@@ -10,6 +10,7 @@ from archive.cli.demo import demo
 from archive.cli.export import export, search
 from archive.cli.extract import extract
 from archive.cli.inspect import clusters, history, runs, status
+from archive.cli.reextract import reextract
 from archive.cli.schedule import schedule, upgrade
 from archive.cli.serve import serve
 from archive.cli.sites import sites_command
@@ -28,6 +29,7 @@ COMMANDS = (
     serve,
     demo,
     extract,
+    reextract,
 )
 for _command in COMMANDS:
     main.add_command(_command)

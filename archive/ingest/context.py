@@ -29,6 +29,9 @@ class BatchContext:
     confirm_after: timedelta  # a removal counts once a check this long after the first evidence confirms it
     cluster: bool = True
     site_ids: dict[str, int] = field(default_factory=dict)
+    # re-extraction of stored pages: new content becomes a version, but nothing was fetched, so the
+    # seen and checked times, URLs, removal state and frontier stay as they are
+    reextract: bool = False
 
     def site_id(self, host: str) -> int:
         try:

@@ -6,15 +6,33 @@ archived already (with their titles), and how far each category walk got.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Engine, and_, case, select
+from sqlalchemy import Engine, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from archive.domain.identity import ArticleRef
 from archive.domain.records import PendingFetch
 from archive.ingest.frontier import MAX_FETCH_ATTEMPTS
-from archive.storage.models import Article, FrontierEntry, ListingState, SiteRow
+from archive.storage.models import Article, ArticleVersion, FrontierEntry, ListingState, SiteRow
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPage:
+    """The raw page an article's current content was read from: what ``reextract`` reads again."""
+
+    host: str
+    timezone: str
+    url: str
+    category_id: str | None
+    category: str | None
+    fetched_at: datetime
+    http_status: int
+    raw_html: bytes
+
 
 WalkStates = dict[tuple[str, str], tuple[bool, int]]  # (host, category) -> (walked to the end, open page)
 
@@ -86,3 +104,21 @@ def walk_states(engine: Engine, hosts: Sequence[str]) -> WalkStates:
         return {
             (host, category): (completed is not None, open_page or 0) for host, category, completed, open_page in rows
         }
+
+
+def stored_pages(engine: Engine, hosts: Sequence[str] | None = None, batch: int = 500) -> Iterator[StoredPage]:
+    """Each article's latest version with its raw HTML, streamed (``hosts``: only these sites)."""
+    latest = select(func.max(ArticleVersion.id)).group_by(ArticleVersion.article_id)
+    stmt = (
+        select(SiteRow.host, SiteRow.timezone, Article.url, Article.category_id, Article.category,
+               ArticleVersion.fetched_at, ArticleVersion.http_status, ArticleVersion.raw_html_zlib)
+        .join(Article, Article.id == ArticleVersion.article_id).join(SiteRow, SiteRow.id == Article.site_id)
+        .where(ArticleVersion.id.in_(latest)).order_by(ArticleVersion.article_id)
+    )  # fmt: skip
+    if hosts:
+        stmt = stmt.where(SiteRow.host.in_(list(hosts)))
+    with Session(engine) as session:
+        for host, zone, url, category_id, category, fetched_at, status, raw in session.execute(
+            stmt.execution_options(yield_per=batch)
+        ):
+            yield StoredPage(host, zone, url, category_id, category, fetched_at, status, zlib.decompress(raw))

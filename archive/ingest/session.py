@@ -49,7 +49,13 @@ class IngestSession:
         self._owns_engine = owns_engine
         site_ids = register_sites(engine, sites)
         run_id = start_run(engine, self.hosts, mode) if run else None
-        self.ctx = BatchContext(run_id=run_id, confirm_after=confirm_after, cluster=cluster, site_ids=site_ids)
+        self.ctx = BatchContext(
+            run_id=run_id,
+            confirm_after=confirm_after,
+            cluster=cluster,
+            site_ids=site_ids,
+            reextract=mode == "reextract",
+        )
         self.writer = BatchWriter(engine, self.ctx, batch_size)
 
     @classmethod

@@ -20,7 +20,7 @@ from archive.ingest.context import BatchContext, Result
 from archive.ingest.frontier import done_row, mark_done
 from archive.ingest.identity import Known, KnownArticles, lookup, merge, resolve
 from archive.storage.db import dialect_insert
-from archive.storage.models import Article, ArticleEvent, ArticleUrl, ArticleVersion
+from archive.storage.models import Article, ArticleEvent, ArticleUrl, ArticleVersion, utcnow
 from archive.vocab import EventKind, Outcome
 
 
@@ -46,12 +46,13 @@ def write_articles(session: Session, ctx: BatchContext, records: list[ArticleRec
     seen = [item for item in latest if item.article_id is not None]
     changed = _classify(ctx, seen, known, events)
     _insert_new(session, ctx, new, events)
-    _update_seen(session, seen)
+    _update_seen(session, seen, ctx.reextract)
     if changed:
         session.execute(insert(ArticleVersion), [_version(item) for item in changed])
     if events:
         session.execute(insert(ArticleEvent), events)
-    _upsert_urls(session, latest)
+    if not ctx.reextract:
+        _upsert_urls(session, latest)
     if ctx.cluster:
         from archive.ingest.clustering import cluster_articles
 
@@ -60,16 +61,10 @@ def write_articles(session: Session, ctx: BatchContext, records: list[ArticleRec
             [(i.article_id, i.record.body_text) for i in new + changed if i.article_id],
             reindex=[i.article_id for i in changed if i.article_id],
         )
-    mark_done(
-        session,
-        [
-            done_row(
-                item.site_id, ref.canonical_url, item.record.category_id, item.record.category, item.record.fetched_at
-            )
-            for item in latest
-            for ref in item.record.refs
-        ],
-    )
+    if not ctx.reextract:
+        done = [done_row(item.site_id, ref.canonical_url, item.record.category_id, item.record.category,
+                         item.record.fetched_at) for item in latest for ref in item.record.refs]  # fmt: skip
+        mark_done(session, done)
     return [Result(i.record.host, i.record.url, i.article_id, tuple(i.outcomes)) for i in latest]
 
 
@@ -96,7 +91,7 @@ def _classify(
     ctx: BatchContext, seen: list[Incoming], known: KnownArticles, events: list[dict[str, Any]]
 ) -> list[Incoming]:
     """Outcomes and events for articles seen before; returns those that need a new version."""
-    changed = []
+    changed: list[Incoming] = []
     for item in seen:
         assert item.article_id is not None
         archived: Known = known.by_id[item.article_id]
@@ -108,6 +103,9 @@ def _classify(
             "http_status": rec.http_status,
             "url": rec.url,
         }
+        if ctx.reextract:
+            _reextracted(item, archived, event, events, changed)
+            continue
         if archived.url != rec.url:
             events.append({**event, "kind": str(EventKind.MOVED), "detail": f"{archived.url} -> {rec.url}"})
         if archived.removed_at is not None:
@@ -124,6 +122,19 @@ def _classify(
             item.outcomes.insert(0, Outcome.UPDATED)
             changed.append(item)
     return changed
+
+
+def _reextracted(
+    item: Incoming, archived: Known, event: dict[str, Any], events: list[dict[str, Any]], changed: list[Incoming]
+) -> None:
+    """A stored page read again by a newer extractor: a version where the result changed, nothing else."""
+    if archived.sha == item.sha:
+        item.outcomes.insert(0, Outcome.UNCHANGED)
+        return
+    detail = f"re-extracted from the page fetched {item.record.fetched_at.isoformat()}"
+    events.append({**event, "at": utcnow(), "kind": str(EventKind.EDITED), "detail": detail})
+    item.outcomes.insert(0, Outcome.UPDATED)
+    changed.append(item)
 
 
 def _insert_new(session: Session, ctx: BatchContext, new: list[Incoming], events: list[dict[str, Any]]) -> None:
@@ -162,11 +173,16 @@ def _insert_new(session: Session, ctx: BatchContext, new: list[Incoming], events
     session.execute(insert(ArticleVersion), [_version(item) for item in new])
 
 
-def _update_seen(session: Session, seen: list[Incoming]) -> None:
-    """One bulk update for articles seen again; those with new (or adopted) content take it too."""
+def _update_seen(session: Session, seen: list[Incoming], reextract: bool = False) -> None:
+    """One bulk update for articles seen again; those with new (or adopted) content take it too.
+    A re-extraction saw nothing: only new content is written."""
     plain, with_content = [], []
     for item in seen:
         rec = item.record
+        if reextract:
+            if Outcome.UPDATED in item.outcomes:
+                with_content.append({"id": item.article_id, "content_sha256": item.sha, **rec.content()})
+            continue
         row = {
             "id": item.article_id,
             "url": rec.url,

@@ -60,7 +60,8 @@ MONTHS = {
     "desember": 12,
     "des": 12,
 }
-BODY_WINDOW = 300  # characters searched: the editor date line, dateline or lede (reference §8.4)
+BODY_WINDOW = 300  # the lede reaches at least this far: the editor date line, dateline or lede (reference §8.4)
+LEDE_MAX = 1000  # ...and never past this: the first paragraph whole, however long, up to here
 YEARS_BACK = 20  # how far back a year-less date may reach when its year is inferred
 
 _WD = r"(?P<wd>senin|selasa|rabu|kamis|jum['’]?at|sabtu|minggu|ahad)"
@@ -85,6 +86,13 @@ _LONG = re.compile(
     + r"\s+"
     + _MON
     + r"\b\.?(?:,?\s+(?P<y>\d{2,5})(?!\d))?",
+    re.IGNORECASE,
+)
+_NUMERIC_FULL = re.compile(  # 14/02/2010, 14-02-2010: a full year, so no fraction is read as a date
+    r"(?<![\d/.-])(?P<d>\d{1,2})\s*([/-])\s*(?P<m>\d{1,2})\s*\2\s*(?P<y>\d{4})(?![\d/.-])",
+)
+_TIME_BARE = re.compile(  # "02 Nov 2023 20:59 WIB", "20.59 WIB": no "pukul", so a colon or a zone says it is a time
+    r"\s*,?\s+(?P<h>\d{1,2})(?::(?P<mi>\d{2})(?::\d{2})?\s*(?P<zone>wita|wib|wit)?|\.(?P<mi2>\d{2})\s*(?P<zone2>wita|wib|wit))\b",
     re.IGNORECASE,
 )
 _TIME_AFTER = re.compile(
@@ -114,12 +122,24 @@ def parse_metadata_date(value: str, tz_name: str) -> FoundDate | None:
     return FoundDate(parsed.astimezone(tz), precision, raw)
 
 
+def lede(text: str, window: int = BODY_WINDOW) -> str:
+    """Where a post states its own date: the first paragraph whole (up to ``LEDE_MAX``), and the
+    paragraphs after it until ``window`` characters are covered."""
+    paragraphs = text.split("\n\n")
+    head = paragraphs[0][:LEDE_MAX]
+    for paragraph in paragraphs[1:]:
+        if len(head) >= window:
+            break
+        head += "\n\n" + paragraph
+    return head[: max(window, min(len(paragraphs[0]), LEDE_MAX))]
+
+
 def parse_body_date(text: str, tz_name: str, first_seen: datetime, window: int = BODY_WINDOW) -> FoundDate | None:
-    """The first valid date expression in the first ``window`` characters of ``text``."""
-    head = text[:window]
+    """The first valid date expression in the lede of ``text``."""
+    head = lede(text, window)
     seen_local = first_seen.astimezone(ZoneInfo(tz_name))
     candidates: list[re.Match[str]] = []
-    for pattern in (_NUMERIC_PAREN, _NUMERIC_BARE, _LONG):
+    for pattern in (_NUMERIC_PAREN, _NUMERIC_BARE, _NUMERIC_FULL, _LONG):
         candidates.extend(pattern.finditer(head))
     candidates.sort(key=lambda m: (m.start("d"), -len(m.group(0))))
     for match in candidates:
@@ -156,14 +176,16 @@ def _resolve(match: re.Match[str], text: str, tz_name: str, seen_local: datetime
     zone_name = tz_name
     precision = "day"
     clock = time()
-    tail = _TIME_AFTER.match(text, match.end())
+    tail = _TIME_AFTER.match(text, match.end()) or _TIME_BARE.match(text, match.end())
     expression = match.group(0)
     if tail:
-        hour, minute = int(tail.group("h")), int(tail.group("mi"))
+        found = tail.groupdict()
+        hour, minute = int(found["h"]), int(found["mi"] or found.get("mi2") or 0)
+        zone = found["zone"] or found.get("zone2")
         if hour < 24 and minute < 60:
             clock, precision = time(hour, minute), "minute"
-            if tail.group("zone"):
-                zone_name = ZONE_ABBREVIATIONS[tail.group("zone").lower()]
+            if zone:
+                zone_name = ZONE_ABBREVIATIONS[zone.lower()]
             expression = text[match.start() : tail.end()]
     value = datetime.combine(day_value, clock, ZoneInfo(zone_name)).astimezone(ZoneInfo(tz_name))
     return FoundDate(value, precision, expression.strip())

@@ -66,6 +66,10 @@ SHARE_ONLY_RE = re.compile(
 VIEWS_RE = re.compile(r"telah\s+dilihat\s+([\d.,]+)\s+kali", re.IGNORECASE)
 SEE_ALSO_RE = re.compile(r"^\s*baca\s+juga\s*:?\s*", re.IGNORECASE)
 BYLINE_RE = re.compile(r"^\s*oleh\s*:?\s+(?P<who>\S.{1,200}?)\s*$", re.IGNORECASE)
+# lines that may follow the credit at the end of a post: attachment links, a source line
+CLOSING_NOISE_RE = re.compile(
+    r"^\s*(?:sumber\s*:|selengkapnya\b|klik\s+di\s*sini\b|unduh\b|download\b|lampiran\s*:|link\s*:)", re.IGNORECASE
+)
 CREDIT_RE = re.compile(r"(?:^|[.!?”\"'])\s*[(\[]\s*(?P<credit>[^()\[\]\n]{1,160}?)\s*[)\]]\s*\.?\s*$")
 HASHTAG_RE = re.compile(r"(?<![\w&#/])#([A-Za-z][A-Za-z0-9_]{1,80})")
 DATE_ONLY_RE = re.compile(r"^[\d\s/.,-]+$|^(?:senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|ahad)\b", re.IGNORECASE)
@@ -219,8 +223,10 @@ def trailing_credit(paragraphs: list[str]) -> str | None:
     """The writer credit closing the body: ``(RM.dkk)``, ``[Hadi | MC KIP Aceh]``."""
     for para in reversed(paragraphs[-4:]):
         lines = [line for line in para.split("\n") if line.strip()]
-        while lines and all(HASHTAG_RE.fullmatch(tok) for tok in lines[-1].split()):
-            lines.pop()  # hashtag lines close some posts; the credit sits above them
+        while lines and (
+            all(HASHTAG_RE.fullmatch(tok) for tok in lines[-1].split()) or CLOSING_NOISE_RE.match(lines[-1])
+        ):
+            lines.pop()  # hashtags, attachment links or a source line close some posts; the credit sits above
         if not lines:
             continue
         match = CREDIT_RE.search(lines[-1])
