@@ -62,3 +62,24 @@ def test_demo_serve_keeps_the_sample_sites_up(tmp_path: Path) -> None:
     finally:
         demo.send_signal(signal.SIGTERM)
         assert demo.wait(timeout=30) == 0
+
+
+def test_doctor_shows_each_layer_on_a_live_site(tmp_path: Path) -> None:
+    import json
+
+    from crawlers.sample.server import demo_world, write_registry
+
+    world = demo_world()
+    with world.serve() as base_urls:
+        registry = write_registry(tmp_path / "sites.csv", world, base_urls)
+        result = kpu_archive("doctor", "--site", "kota-singkawang", "--registry", str(registry), "--format", "json")
+        table = kpu_archive("doctor", "--site", "kota-singkawang", "--registry", str(registry), "--articles", "1")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["listed"] > 0 and len(report["articles"]) == 3
+    for item in report["articles"]:
+        assert item["chosen"] == "cms" and item["layers"]["cms"]["checks"]["body"] is True
+        assert item["layers"]["generic"]["chars"] > 0  # both layers are shown, whichever wins
+    assert table.returncode == 0 and "*cms" in table.stdout
+    down = kpu_archive("doctor", "--site", "kota-singkawang", "--registry", str(registry))
+    assert down.returncode == 2 and "cannot fetch" in down.stderr  # the sample sites are gone now

@@ -7,6 +7,7 @@ shared options, ``archives`` how a command opens the archive (readers never crea
 from archive.cli.app import main
 from archive.cli.crawl import crawl
 from archive.cli.demo import demo
+from archive.cli.doctor import doctor
 from archive.cli.export import export, search
 from archive.cli.extract import extract
 from archive.cli.inspect import clusters, history, runs, status
@@ -30,6 +31,7 @@ COMMANDS = (
     demo,
     extract,
     reextract,
+    doctor,
 )
 for _command in COMMANDS:
     main.add_command(_command)
