@@ -55,8 +55,6 @@ def doctor(site: str, articles: int, registry: str | None, fmt: str) -> None:
     from archive.domain.identity import article_ref
     from crawlers import settings
     from crawlers.platforms import platform_for
-    from crawlers.platforms.generic import generic_body
-    from crawlers.platforms.referee import check, page_evidence, referee
 
     reg = load_registry(registry)
     try:
@@ -91,30 +89,44 @@ def doctor(site: str, articles: int, registry: str | None, fmt: str) -> None:
         "articles": [],
     }
     for url in links.article_urls[:articles]:
-        response = page(url)
-        fields = platform.extract_article(
-            response.selector,
-            url,
-            timezone=chosen.timezone,
-            first_seen=datetime.now(UTC),
-            canonicalise=chosen.canonical_from_fetched,
-        )
-        summary, visible = page_evidence(response.selector.root)
-        generic = generic_body(response.body, url)
-        judged = referee(fields, response.selector.root, response.body, url, generic=_already(generic))
-        report["articles"].append({
-            "url": url, "title": fields.title, "published_at": fields.published.value.isoformat()
-            if fields.published else None, "chosen": judged.extraction,
-            "layers": {"cms": {"chars": len(fields.body_text), "start": fields.body_text[:100],
-                               "checks": check(fields.body_text, summary, visible)},
-                       "generic": {"chars": len(generic), "start": generic[:100],
-                                   "checks": check(generic, summary, visible)}},
-        })  # fmt: skip
+        report["articles"].append(examine(page(url), url, chosen))
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=1))
-        return
-    click.echo(f"{chosen.host} ({platform.name}): {len(categories)} categories; {listing.url}: "
-               f"{report['listed']} article links")  # fmt: skip
+    else:
+        _print(report)
+    if not report["listed"]:
+        click.echo("\nno article link on the first listing page: the template may have changed", err=True)
+
+
+def examine(response: Any, url: str, site: Any) -> dict[str, Any]:
+    """One article as each layer sees it: its body, its checks, and which layer the referee chose."""
+    from crawlers.platforms import platform_for
+    from crawlers.platforms.generic import generic_body
+    from crawlers.platforms.referee import check, page_evidence, referee
+
+    fields = platform_for(site).extract_article(
+        response.selector,
+        url,
+        timezone=site.timezone,
+        first_seen=datetime.now(UTC),
+        canonicalise=site.canonical_from_fetched,
+    )
+    summary, visible = page_evidence(response.selector.root)
+    generic = generic_body(response.body, url)
+    judged = referee(fields, response.selector.root, response.body, url, generic=_already(generic))
+    return {
+        "url": url, "title": fields.title, "published_at": fields.published.value.isoformat()
+        if fields.published else None, "chosen": judged.extraction,
+        "layers": {"cms": {"chars": len(fields.body_text), "start": fields.body_text[:100],
+                           "checks": check(fields.body_text, summary, visible)},
+                   "generic": {"chars": len(generic), "start": generic[:100],
+                               "checks": check(generic, summary, visible)}},
+    }  # fmt: skip
+
+
+def _print(report: dict[str, Any]) -> None:
+    click.echo(f"{report['site']} ({report['platform']}): {len(report['categories'])} categories; "
+               f"{report['listing']}: {report['listed']} article links")  # fmt: skip
     for item in report["articles"]:
         click.echo(f"\n{item['url']}\n  title     {item['title']}\n  published {item['published_at'] or '-'}")
         for name, layer in item["layers"].items():
@@ -122,5 +134,3 @@ def doctor(site: str, articles: int, registry: str | None, fmt: str) -> None:
             mark = "*" if name == item["chosen"] else " "
             click.echo(f" {mark}{name:<8} {layer['chars']:>6} chars  failed: {', '.join(failed):<22} "
                        f"{layer['start'][:60]!r}")  # fmt: skip
-    if not report["listed"]:
-        click.echo("\nno article link on the first listing page: the template may have changed", err=True)
