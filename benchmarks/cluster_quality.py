@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 
 from archive.domain.sites import load_registry
-from crawlers.sample.releases import evaluate, generate
+from crawlers.sample.cluster_eval import evaluate
+from crawlers.sample.releases import generate
 
 
 def main() -> None:

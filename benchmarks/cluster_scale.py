@@ -24,7 +24,8 @@ from archive.domain.sites import load_registry
 from archive.ingest import IngestSession
 from archive.storage.db import open_engine
 from archive.storage.models import Cluster, MinhashBand
-from crawlers.sample.releases import generate, record
+from crawlers.sample.cluster_eval import record
+from crawlers.sample.releases import generate
 
 
 def main() -> None:

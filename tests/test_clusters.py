@@ -16,7 +16,8 @@ from archive.ingest import IngestSession
 from archive.ingest.clustering import shingles, similar
 from archive.storage.db import open_engine
 from archive.storage.models import Article, Cluster, MinhashBand
-from crawlers.sample.releases import Doc, evaluate, generate, record
+from crawlers.sample.cluster_eval import evaluate, record
+from crawlers.sample.releases import Doc, generate
 
 T0 = datetime(2025, 10, 28, 1, 0, tzinfo=UTC)
 RELEASE = (

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from archive.domain.sites import load_registry
 from archive.storage.db import open_engine
 from archive.storage.models import Article, Cluster
-from crawlers.sample.releases import generate, record
+from crawlers.sample.cluster_eval import record
+from crawlers.sample.releases import generate
 
 
 def _write(db_url: str, hosts: list[tuple[str, str]], reverse: bool) -> None:

@@ -19,8 +19,9 @@ from archive.read.query_syntax import QueryError, parse_query, to_fts5, to_tsque
 from archive.read.search import search
 from archive.storage.db import open_engine
 from archive.storage.models import Article
+from crawlers.sample.cluster_eval import record
 from crawlers.sample.pages import expected_body_text
-from crawlers.sample.releases import Doc, record
+from crawlers.sample.releases import Doc
 from crawlers.sample.server import load_articles
 
 WIT = timedelta(hours=9)
