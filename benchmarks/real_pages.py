@@ -92,7 +92,7 @@ def ours(url: str, html: bytes) -> str:
 
     response = HtmlResponse(url, body=html)
     fields = extract_article(response.selector, url, timezone="Asia/Jakarta", first_seen=FIRST_SEEN)
-    fields = referee(fields, response.selector.root, response.body, url)
+    fields = referee(fields, response)
     FALLBACKS.append(fields.extraction == "generic")
     return fields.body_text
 

@@ -53,7 +53,7 @@ def test_the_referee_keeps_a_body_that_passes_and_never_runs_the_fallback() -> N
     def never(html: bytes | str, url: str) -> str:
         raise AssertionError("the generic layer ran although every check passed")
 
-    judged = referee(fields, response.selector.root, response.body, response.url, generic=never)
+    judged = referee(fields, response, generic=never)
     assert judged.extraction == "cms" and judged.extraction_checks["cms"]["description"] is True
 
 
@@ -61,13 +61,7 @@ def test_the_referee_takes_the_generic_body_where_the_evidence_supports_it() -> 
     fields, response = extract(f"""<html><head><meta name="description" content="{PROSE[:160]}"></head>
       <body><h1>Rapat Pleno DPB</h1><div><p>Foto: dokumentasi humas KPU Ngawi, rapat pleno terbuka.</p></div>
       </body></html>""")
-    judged = referee(
-        fields,
-        response.selector.root,
-        response.body,
-        response.url,
-        generic=lambda html, url: PROSE + "\n\n" + PROSE + "(Humas KPU Ngawi)",
-    )
+    judged = referee(fields, response, generic=lambda html, url: PROSE + "\n\n" + PROSE + "(Humas KPU Ngawi)")
     assert judged.extraction == "generic"
     assert judged.extraction_checks["cms"]["description"] is False
     assert judged.extraction_checks["generic"]["description"] is True
@@ -77,7 +71,7 @@ def test_the_referee_takes_the_generic_body_where_the_evidence_supports_it() -> 
 
 def test_the_referee_keeps_the_platform_body_when_the_fallback_is_no_better() -> None:
     fields, response = extract("""<html><body><h1>Pengumuman</h1><div></div></body></html>""")
-    judged = referee(fields, response.selector.root, response.body, response.url, generic=lambda html, url: "")
+    judged = referee(fields, response, generic=lambda html, url: "")
     assert judged.extraction == "cms" and judged.extraction_checks["cms"]["body"] is False  # doubt recorded
 
 
@@ -90,7 +84,7 @@ def test_every_fixture_page_passes_the_platform_layer(page: Path) -> None:
     expected = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
     response = HtmlResponse(expected["url"], body=page.read_bytes(), encoding="utf-8")
     fields = extract_article(response.selector, expected["url"], timezone=expected["timezone"], first_seen=SEEN)
-    judged = referee(fields, response.selector.root, response.body, expected["url"])
+    judged = referee(fields, response)
     assert judged.extraction == "cms", judged.extraction_checks
     assert judged.body_text == expected["body_text"]
 

@@ -123,15 +123,14 @@ def check_writable(engine: Engine) -> None:
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
-    from archive.storage.db import write_transaction
+    from archive.storage.db import first_line, write_transaction
 
     try:
         with write_transaction(engine) as session:
             session.execute(text("UPDATE alembic_version SET version_num = version_num"))
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         engine.dispose()
-        fail(f"cannot write to archive {engine.url.render_as_string(hide_password=True)}: {reason}")
+        fail(f"cannot write to archive {engine.url.render_as_string(hide_password=True)}: {first_line(exc)}")
 
 
 def run_crawl(

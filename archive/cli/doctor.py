@@ -113,7 +113,7 @@ def examine(response: Any, url: str, site: Any) -> dict[str, Any]:
     )
     summary, visible = page_evidence(response.selector.root)
     generic = generic_body(response.body, url)
-    judged = referee(fields, response.selector.root, response.body, url, generic=_already(generic))
+    judged = referee(fields, response, generic=_already(generic))
     return {
         "url": url, "title": fields.title, "published_at": fields.published.value.isoformat()
         if fields.published else None, "chosen": judged.extraction,

@@ -72,13 +72,14 @@ def extract_page(html: bytes, url: str, timezone: str, fetched_at: datetime) -> 
 
     from scrapy.http import HtmlResponse
 
+    from archive.domain.sites import DEFAULT_PLATFORM
     from crawlers.platforms import PLATFORMS
     from crawlers.platforms.referee import referee
 
-    platform = PLATFORMS["regional-cms"]
+    platform = PLATFORMS[DEFAULT_PLATFORM]
     response = HtmlResponse(url, body=html)
     fields = platform.extract_article(response.selector, url, timezone=timezone, first_seen=fetched_at)
-    fields = referee(fields, response.selector.root, response.body, url)
+    fields = referee(fields, response)
     published = fields.published
     return {
         "url": url, "title": fields.title, "category": fields.category,

@@ -51,7 +51,7 @@ def reextract(sites: Sequence[str], registry: str | None, db: str | None) -> Non
         fields = platform.extract_article(response.selector, page.url, timezone=page.timezone,
                                           first_seen=page.fetched_at, listing_label=page.category,
                                           canonicalise=site.canonical_from_fetched)  # fmt: skip
-        fields = referee(fields, response.selector.root, response.body, page.url)
+        fields = referee(fields, response)
         results += session.add(to_record(fields, ref, response, page.fetched_at, page.category_id, ()))
     results += session.flush()
     engine.dispose()

@@ -8,9 +8,9 @@ again.  A URL that failed ``MAX_FETCH_ATTEMPTS`` times is left to ``--recheck``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from archive.domain.records import DiscoveredLinks, FetchFailure
@@ -73,20 +73,23 @@ def mark_done(session: Session, rows: list[dict[str, Any]]) -> None:
 
 def write_failures(session: Session, ctx: BatchContext, failures: list[FetchFailure]) -> list[Result]:
     """Fetches that failed for good: one more attempt on the frontier row, and the article counts as
-    checked (so ``--recheck`` moves on), but its removal state is left alone."""
-    results = []
-    for failure in failures:
-        site_id = ctx.site_id(failure.host)
-        url = failure.ref.canonical_url
-        session.execute(
-            update(FrontierEntry)
-            .where(FrontierEntry.site_id == site_id, FrontierEntry.url == url)
-            .values(attempts=FrontierEntry.attempts + 1, last_error=failure.error[:500])
-        )
-        session.execute(
-            update(Article)
-            .where(Article.site_id == site_id, Article.native_id == failure.ref.native_id)
-            .values(checked_at=failure.at)
-        )
-        results.append(Result(failure.host, url, None, (Outcome.NOTED,)))
-    return results
+    checked (so ``--recheck`` moves on), but its removal state is left alone.  Two statements for the
+    batch, whatever its size."""
+    if not failures:
+        return []
+    frontier, articles = cast(Table, FrontierEntry.__table__), cast(Table, Article.__table__)  # Core: executemany
+    rows = [{"b_site": ctx.site_id(f.host), "b_url": f.ref.canonical_url, "b_native": f.ref.native_id,
+             "b_error": f.error[:500], "b_at": f.at} for f in failures]  # fmt: skip
+    session.execute(
+        update(frontier)
+        .where(frontier.c.site_id == bindparam("b_site"), frontier.c.url == bindparam("b_url"))
+        .values(attempts=frontier.c.attempts + 1, last_error=bindparam("b_error")),
+        rows,
+    )
+    session.execute(
+        update(articles)
+        .where(articles.c.site_id == bindparam("b_site"), articles.c.native_id == bindparam("b_native"))
+        .values(checked_at=bindparam("b_at")),
+        rows,
+    )
+    return [Result(f.host, f.ref.canonical_url, None, (Outcome.NOTED,)) for f in failures]

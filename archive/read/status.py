@@ -48,6 +48,7 @@ class SiteStatus:
     consecutive_failures: int = 0
     fallback: int = 0  # in the last good run: articles whose body came from the generic layer
     doubtful: int = 0  # in the last good run: articles whose body failed an extraction check
+    fetched: int = 0  # in the last good run: articles fetched (new, updated, unchanged)
     flags: list[str] = field(default_factory=list)
 
     @property
@@ -110,21 +111,21 @@ def site_statuses(engine: Engine, hosts: list[str] | None = None, now: datetime 
             status.flags.append("silent")
         if _template_changed(history):
             status.flags.append("template-changed")
-        if _extraction_degraded(status, history):
+        if _extraction_degraded(status):
             status.flags.append("extraction-degraded")
         out.append(status)
     return out
 
 
 def _from_runs(status: SiteStatus, history: RunHistory) -> SiteStatus:
-    """The last run and its result, the last success, and the failures since."""
-    failures = 0
+    """The last run and its result; the last success, its extraction counts, and the failures since."""
     for run, stats in history:
         if not _run_failed(run, stats):
             status.last_success = run.finished_at or run.started_at
+            status.fallback, status.doubtful = stats.get("fallback", 0), stats.get("doubtful", 0)
+            status.fetched = stats.get("new", 0) + stats.get("updated", 0) + stats.get("unchanged", 0)
             break
-        failures += 1
-    status.consecutive_failures = failures
+        status.consecutive_failures += 1
     if history:
         status.last_run = history[0][0].started_at
         status.last_run_status = "failed" if _run_failed(*history[0]) else "ok"
@@ -150,12 +151,7 @@ def _template_changed(history: RunHistory) -> bool:
     return ok_runs[0][1]["listed"] == 0 and bool(earlier) and statistics.median(earlier) >= TEMPLATE_MIN_LISTED
 
 
-def _extraction_degraded(status: SiteStatus, history: RunHistory) -> bool:
+def _extraction_degraded(status: SiteStatus) -> bool:
     """More than ``DEGRADED_SHARE`` of the last good run's articles failed an extraction check: the site
-    was probably rebuilt (``kpu-archive extract`` on a saved page shows what each layer found)."""
-    stats = next((stats for run, stats in history if not _run_failed(run, stats)), None)
-    if stats is None:
-        return False
-    status.fallback, status.doubtful = stats.get("fallback", 0), stats.get("doubtful", 0)
-    fetched = stats.get("new", 0) + stats.get("updated", 0) + stats.get("unchanged", 0)
-    return status.doubtful > 0 and status.doubtful > DEGRADED_SHARE * max(fetched, 1)
+    was probably rebuilt (``kpu-archive doctor --site H`` shows what each layer finds)."""
+    return status.doubtful > 0 and status.doubtful > DEGRADED_SHARE * max(status.fetched, 1)

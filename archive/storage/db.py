@@ -81,7 +81,7 @@ def open_engine(url: str | None = None, *, readonly: bool = False) -> Engine:
                 migrate(conn)
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise ArchiveUnavailable(f"cannot open archive {shown}: {_first_line(exc)}") from None
+        raise ArchiveUnavailable(f"cannot open archive {shown}: {first_line(exc)}") from None
     except ArchiveUnavailable:
         engine.dispose()
         raise
@@ -105,7 +105,8 @@ def _check_sqlite_path(path: Path, readonly: bool) -> None:
         raise ArchiveUnavailable(f"cannot open archive {path}: not a regular file")
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """A database error's reason in one line (the driver's message, not SQLAlchemy's wrapper)."""
     text_ = str(getattr(exc, "orig", exc)).strip()
     return text_.splitlines()[0] if text_ else type(exc).__name__
 

@@ -22,6 +22,7 @@ from dataclasses import replace
 from html import escape
 
 from lxml import html as lxml_html
+from scrapy.http import TextResponse
 
 from .base import ArticleFields
 from .generic import generic_body, words
@@ -62,18 +63,15 @@ def failures(checks: Checks) -> int:
 
 
 def referee(
-    fields: ArticleFields,
-    root: lxml_html.HtmlElement,
-    html: bytes | str,
-    url: str,
-    generic: Callable[[bytes | str, str], str] = generic_body,
+    fields: ArticleFields, response: TextResponse, generic: Callable[[bytes | str, str], str] = generic_body
 ) -> ArticleFields:
-    """The platform's fields, or the same with the generic layer's body where the evidence says so."""
-    summary, visible = page_evidence(root)
+    """The platform's fields for ``response``, or the same with the generic layer's body where the
+    evidence says so."""
+    summary, visible = page_evidence(response.selector.root)
     ours = check(fields.body_text, summary, visible)
     if not failures(ours):
         return replace(fields, extraction="cms", extraction_checks={"cms": ours})
-    text = generic(html, url)
+    text = generic(response.body, response.url)
     theirs = check(text, summary, visible)
     verdicts = {"cms": ours, "generic": theirs}
     if failures(theirs) >= failures(ours) or not text:

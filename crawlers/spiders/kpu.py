@@ -42,6 +42,7 @@ from archive.domain.records import (
     PendingFetch,
 )
 from archive.domain.sites import Site, load_registry
+from archive.domain.text import folded
 from archive.ingest import IngestSession
 from archive.vocab import CRAWL_MODES, GoneReason
 
@@ -53,13 +54,9 @@ from ..platforms.referee import referee
 GONE_STATUSES = [404, 410]  # answers that count as evidence of a takedown; 5xx and timeouts never do
 
 
-def _norm_title(text: str | None) -> str:
-    return " ".join((text or "").casefold().split()).rstrip(".… ")
-
-
 def listed_title_changed(listed: str | None, stored: str | None) -> bool:
     """Does the listing show another title than the archive holds?  A shortened one is the same."""
-    listed_n, stored_n = _norm_title(listed), _norm_title(stored)
+    listed_n, stored_n = folded(listed).rstrip(".… "), folded(stored).rstrip(".… ")
     if len(listed_n) < 10 or not stored_n:
         return False  # no usable title in the listing ("Selengkapnya", an image link)
     return not stored_n.startswith(listed_n)
@@ -282,15 +279,15 @@ class KpuSpider(scrapy.Spider):
             listing_label=label,
             canonicalise=site.canonical_from_fetched,
         )
-        fields = referee(fields, response.selector.root, response.body, ref.canonical_url)
-        if fields.extraction == "generic":
-            self._count(site, "fallback")
-        if any(passed is False for passed in fields.extraction_checks.get(fields.extraction, {}).values()):
-            self._count(site, "doubtful")  # stored with its doubt: the checks it failed are on the article
         if platform.looks_not_found(response.selector, fields.title):
             if asked is not None:
                 yield self._gone(site, asked, final, response.status, GoneReason.SOFT_404, fetched_at)
             return
+        fields = referee(fields, response)  # only for a page that is an article: no fallback for a soft 404
+        if fields.extraction == "generic":
+            self._count(site, "fallback")
+        if any(passed is False for passed in fields.extraction_checks.get(fields.extraction, {}).values()):
+            self._count(site, "doubtful")  # stored with its doubt: the checks it failed are on the article
         if not fields.body_text:
             self.crawler.stats.inc_value("kpu/articles_without_body")
         self._count(site, "articles")
