@@ -97,14 +97,15 @@ def upgrade(db: str | None) -> None:
 
     Example: kpu-archive upgrade --db kpu-archive.db
     """
-    from archive.storage.db import ArchiveUnavailable, open_engine
+    from archive.storage.db import ArchiveOutdated, ArchiveUnavailable, open_engine
 
     try:
         open_engine(db, readonly=True).dispose()
         click.echo("the archive is up to date", err=True)
         return
+    except ArchiveOutdated:
+        pass  # what this command is for
     except ArchiveUnavailable as exc:
-        if "older schema" not in str(exc):
-            fail(str(exc))
+        fail(str(exc))  # missing, or not an archive: upgrade creates nothing
     for_writing(db).dispose()
     click.echo("archive upgraded", err=True)

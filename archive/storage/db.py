@@ -28,6 +28,10 @@ class ArchiveUnavailable(RuntimeError):
     """The archive database cannot be opened; the message says which and why, in one line."""
 
 
+class ArchiveOutdated(ArchiveUnavailable):
+    """A reader found an archive of an older release: ``kpu-archive upgrade`` brings it up to date."""
+
+
 def resolve_url(url: str | None = None) -> str:
     """``--db`` first, then ``$KPU_ARCHIVE_DB``, then ``./kpu-archive.db``; a bare path means SQLite."""
     value = url or os.environ.get(ENV_VAR) or DEFAULT_DB_FILE
@@ -141,7 +145,7 @@ def check_current(conn: Connection, shown: str) -> None:
         raise ArchiveUnavailable(
             f"archive {shown} was made by a newer kpu-archive (schema {current}); upgrade kpu-archive to read it"
         )
-    raise ArchiveUnavailable(
+    raise ArchiveOutdated(
         f"archive {shown} has an older schema ({current or 'the first release'}, this release "
         f"reads {head}): upgrade it with kpu-archive upgrade --db {shown}"
     )
