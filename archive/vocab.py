@@ -72,6 +72,7 @@ class Table(StrEnum):
     CRAWL_RUNS = "crawl_runs"
     FRONTIER = "frontier"
     LISTING_STATE = "listing_state"
+    LISTING_NEIGHBOURS = "listing_neighbours"
     JOB_RUNS = "job_runs"
     SCHEDULER_JOBS = "scheduler_jobs"
     ARTICLES_FTS = "articles_fts"

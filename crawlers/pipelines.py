@@ -13,10 +13,10 @@ from pathlib import Path
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from archive.domain.records import ArticleRecord, DiscoveredLinks, FetchFailure, GoneRecord, ListingWalk
+from archive.domain.records import ArticleRecord, DiscoveredLinks, FetchFailure, GoneRecord, ListingOrder, ListingWalk
 from archive.ingest import IngestSession
 
-RECORD_TYPES = (ArticleRecord, GoneRecord, FetchFailure, ListingWalk, DiscoveredLinks)
+RECORD_TYPES = (ArticleRecord, GoneRecord, FetchFailure, ListingWalk, DiscoveredLinks, ListingOrder)
 
 
 class ArchivePipeline:

@@ -82,8 +82,11 @@ def _in_folder(folder: Path, *args: str):  # type: ignore[no-untyped-def]
 
 def test_an_older_archive_is_read_only_after_upgrade(archive: Path) -> None:
     with sqlite3.connect(archive) as conn:
-        # as the previous release left it: schema 0005, no extraction columns
+        # as the previous release left it: schema 0005, no extraction or year-less date columns
         conn.execute("UPDATE alembic_version SET version_num = '0005'")
+        conn.execute("DROP TABLE listing_neighbours")
+        conn.execute("ALTER TABLE articles DROP COLUMN published_partial")
+        conn.execute("ALTER TABLE articles DROP COLUMN published_year_source")
         conn.execute("ALTER TABLE articles DROP COLUMN extraction_checks")
         conn.execute("ALTER TABLE articles DROP COLUMN extraction")
     before = _dump(archive)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse
 
-from crawlers.platforms.referee import check, referee
+from crawlers.platforms.referee import Listed, check, referee
 from crawlers.platforms.regional_cms.article import extract_article
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
@@ -76,7 +76,51 @@ def test_the_referee_keeps_the_platform_body_when_the_fallback_is_no_better() ->
 
 
 def test_checks_without_evidence_say_so() -> None:
-    assert check("isi", [], 0) == {"body": True, "description": None, "page_share": None}
+    assert check("isi", [], 0) == {"body": True, "description": None, "page_share": None, "teaser": None}
+
+
+def test_the_listing_teaser_catches_a_cut_body_the_page_gives_no_evidence_of() -> None:
+    # no summary, a short page: only the listing, fetched before the page, says the body is cut
+    fields, response = extract("""<html><body><h1>Rapat Pleno DPB</h1><div><p>Foto: dokumentasi humas KPU
+      Ngawi, rapat pleno terbuka.</p></div></body></html>""")
+    full = PROSE + "\n\n" + PROSE
+    judged = referee(fields, response, generic=lambda html, url: full, listed=Listed("Rapat Pleno DPB", PROSE[:200]))
+    assert judged.extraction_checks["cms"]["teaser"] is False
+    assert judged.extraction == "generic" and judged.extraction_checks["generic"]["teaser"] is True
+    assert judged.extraction_checks["cms"]["listed_title"] is True
+
+
+def test_a_title_unlike_the_listed_one_is_doubt_not_a_reason_for_the_fallback() -> None:
+    fields, response = extract(f"<html><body><h1>Beranda</h1><div><p>{PROSE}</p><p>{PROSE}</p></div></body></html>")
+
+    def never(html: bytes | str, url: str) -> str:
+        raise AssertionError("a title check called the generic layer")
+
+    listed = Listed("Rapat Pleno Daftar Pemilih Berkelanjutan", PROSE[:150])
+    judged = referee(fields, response, generic=never, listed=listed)
+    assert judged.extraction == "cms"
+    assert judged.extraction_checks["cms"]["listed_title"] is False and judged.extraction_checks["cms"]["teaser"]
+
+
+def test_listings_give_each_post_its_teaser() -> None:
+    from parsel import Selector
+
+    from archive.domain.identity import article_ref
+    from crawlers.platforms.regional_cms.listing import extract_listing
+
+    html = f"""<html><body><div class="menu"><a href="/blog/read/9_populer">Berita populer minggu ini</a></div>
+      <div class="list"><div><h4><a href="/blog/read/1_rapat">Rapat Pleno DPB</a></h4><span>12 Jan 2026</span>
+      <p>{PROSE[:180]}</p><a href="/blog/read/1_rapat">Selengkapnya</a></div>
+      <div><h4><a href="/blog/read/2_sosialisasi">Sosialisasi</a></h4><p>Sosialisasi pemilih pemula di SMA
+      Negeri 1 Ngawi bersama relawan demokrasi.</p></div></div></body></html>"""
+    listing = extract_listing(
+        Selector(text=html), "https://kab-ngawi.kpu.go.id/blog/category/104", is_article=lambda u: bool(article_ref(u))
+    )
+    first = listing.teasers["https://kab-ngawi.kpu.go.id/blog/read/1_rapat"]
+    assert first.startswith("12 Jan 2026 Komisi Pemilihan Umum") and "Selengkapnya" not in first
+    assert "Rapat Pleno DPB" not in first
+    assert listing.teasers["https://kab-ngawi.kpu.go.id/blog/read/2_sosialisasi"].startswith("Sosialisasi pemilih")
+    assert "https://kab-ngawi.kpu.go.id/blog/read/9_populer" not in listing.teasers  # a link, no words under it
 
 
 @pytest.mark.parametrize("page", sorted(FIXTURES.glob("*.html")), ids=lambda p: p.stem)

@@ -89,7 +89,8 @@ def doctor(site: str, articles: int, registry: str | None, fmt: str) -> None:
         "articles": [],
     }
     for url in links.article_urls[:articles]:
-        report["articles"].append(examine(page(url), url, chosen))
+        listed = (links.titles.get(url), links.teasers.get(url))
+        report["articles"].append(examine(page(url), url, chosen, listed))
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=1))
     else:
@@ -98,11 +99,12 @@ def doctor(site: str, articles: int, registry: str | None, fmt: str) -> None:
         click.echo("\nno article link on the first listing page: the template may have changed", err=True)
 
 
-def examine(response: Any, url: str, site: Any) -> dict[str, Any]:
-    """One article as each layer sees it: its body, its checks, and which layer the referee chose."""
+def examine(response: Any, url: str, site: Any, listed: tuple[str | None, str | None] = (None, None)) -> dict[str, Any]:
+    """One article as each layer sees it: its body, its checks (against the page and what the listing
+    showed of it: title, teaser), and which layer the referee chose."""
     from crawlers.platforms import platform_for
     from crawlers.platforms.generic import generic_body
-    from crawlers.platforms.referee import check, page_evidence, referee
+    from crawlers.platforms.referee import Listed, check, page_evidence, referee, title_check
 
     fields = platform_for(site).extract_article(
         response.selector,
@@ -113,14 +115,16 @@ def examine(response: Any, url: str, site: Any) -> dict[str, Any]:
     )
     summary, visible = page_evidence(response.selector.root)
     generic = generic_body(response.body, url)
-    judged = referee(fields, response, generic=_already(generic))
+    evidence = Listed(*listed)
+    judged = referee(fields, response, generic=_already(generic), listed=evidence)
+    title = {"listed_title": title_check(fields.title, evidence.title)}
     return {
         "url": url, "title": fields.title, "published_at": fields.published.value.isoformat()
-        if fields.published else None, "chosen": judged.extraction,
+        if fields.published and fields.published.value else None, "chosen": judged.extraction,
         "layers": {"cms": {"chars": len(fields.body_text), "start": fields.body_text[:100],
-                           "checks": check(fields.body_text, summary, visible)},
+                           "checks": {**check(fields.body_text, summary, visible, evidence.teaser), **title}},
                    "generic": {"chars": len(generic), "start": generic[:100],
-                               "checks": check(generic, summary, visible)}},
+                               "checks": {**check(generic, summary, visible, evidence.teaser), **title}}},
     }  # fmt: skip
 
 

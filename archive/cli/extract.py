@@ -81,11 +81,13 @@ def extract_page(html: bytes, url: str, timezone: str, fetched_at: datetime) -> 
     fields = platform.extract_article(response.selector, url, timezone=timezone, first_seen=fetched_at)
     fields = referee(fields, response)
     published = fields.published
+    when = published.value if published else None
     return {
         "url": url, "title": fields.title, "category": fields.category,
-        "published_at": published.value.astimezone(ZoneInfo(timezone)).isoformat() if published else None,
+        "published_at": when.astimezone(ZoneInfo(timezone)).isoformat() if when else None,
         "published_precision": published.precision if published else None,
         "published_source": fields.published_source, "published_text": published.text if published else None,
+        "published_year_source": published.year_source if published else None,
         "credit": "; ".join(c for c in (fields.byline, fields.credit) if c) or None,
         "view_count": fields.view_count, "body_text": fields.body_text, "images": fields.images,
         "attachments": fields.attachments, "hashtags": fields.hashtags, "see_also": fields.see_also,

@@ -35,6 +35,8 @@ CONTENT_FIELDS = (
     "published_precision",
     "published_source",
     "published_text",
+    "published_year_source",
+    "published_partial",
     "extraction",
     "extraction_checks",
 )
@@ -67,6 +69,8 @@ class ArticleRecord:
     published_precision: str | None = None
     published_source: str = "none"
     published_text: str | None = None
+    published_year_source: str | None = None  # "stated", or what settled a year-less date: listing, ids, first-seen
+    published_partial: dict[str, Any] | None = None  # a year-less date as written (``DayMonth.to_json``)
     redirected_from: tuple[ArticleRef, ...] = ()  # article URLs that redirected to ``ref``
     extraction: str | None = None  # the layer that gave the body: "cms" or "generic"; None: not recorded
     extraction_checks: dict[str, Any] | None = None  # per layer, each check: passed, failed, or no evidence
@@ -187,6 +191,16 @@ class DiscoveredLinks:
     category: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class ListingOrder:
+    """Posts in the order a listing page showed them, newest first, led by the last post of the page
+    before it: the neighbours a year-less date is settled by."""
+
+    host: str
+    category_id: str
+    refs: tuple[ArticleRef, ...]
+
+
 def _ref(url: str) -> ArticleRef:
     ref = article_ref(url)
     if ref is None:
@@ -194,7 +208,7 @@ def _ref(url: str) -> ArticleRef:
     return ref
 
 
-Record = ArticleRecord | GoneRecord | FetchFailure | ListingWalk | DiscoveredLinks
+Record = ArticleRecord | GoneRecord | FetchFailure | ListingWalk | DiscoveredLinks | ListingOrder
 
 
 @dataclass(frozen=True, slots=True)

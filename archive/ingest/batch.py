@@ -12,10 +12,18 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from archive.domain.records import ArticleRecord, DiscoveredLinks, FetchFailure, GoneRecord, ListingWalk, Record
+from archive.domain.records import (
+    ArticleRecord,
+    DiscoveredLinks,
+    FetchFailure,
+    GoneRecord,
+    ListingOrder,
+    ListingWalk,
+    Record,
+)
 from archive.ingest.context import BatchContext, Result
 from archive.ingest.frontier import write_discovered, write_failures
-from archive.ingest.listings import write_walks
+from archive.ingest.listings import write_orders, write_walks
 from archive.ingest.takedowns import write_checks
 from archive.ingest.versions import write_articles
 from archive.storage.db import write_transaction
@@ -36,6 +44,7 @@ class BatchWriter:
         self._failures: list[FetchFailure] = []
         self._walks: list[tuple[ListingWalk, datetime]] = []
         self._discovered: list[tuple[DiscoveredLinks, datetime]] = []
+        self._orders: list[tuple[ListingOrder, datetime]] = []
         self._links = 0
 
     def add(self, record: Record) -> list[Result]:
@@ -51,6 +60,9 @@ class BatchWriter:
         elif isinstance(record, DiscoveredLinks):
             self._discovered.append((record, utcnow()))
             self._links += len(record.refs)
+        elif isinstance(record, ListingOrder):
+            self._orders.append((record, utcnow()))
+            self._links += len(record.refs)
         else:
             raise TypeError(f"not a crawl record: {type(record).__name__}")
         if (
@@ -63,15 +75,16 @@ class BatchWriter:
 
     @property
     def queued(self) -> bool:
-        return bool(self._articles or self._checks or self._failures or self._walks or self._discovered)
+        return bool(self._articles or self._checks or self._failures or self._walks or self._discovered or self._orders)
 
     def flush(self) -> list[Result]:
         """Write everything queued in one transaction."""
         if not self.queued:
             return []
         articles, checks, failures = self._articles, self._checks, self._failures
-        walks, discovered = self._walks, self._discovered
+        walks, discovered, orders = self._walks, self._discovered, self._orders
         self._articles, self._checks, self._failures, self._walks, self._discovered = [], [], [], [], []
+        self._orders = []
         self._links = 0
         results: list[Result] = []
         with write_transaction(self.engine) as session:
@@ -84,4 +97,6 @@ class BatchWriter:
                 results += write_failures(session, self.ctx, failures)
             if walks:
                 write_walks(session, self.ctx, walks)
+            if orders:
+                write_orders(session, self.ctx, orders)
         return results

@@ -32,6 +32,8 @@ class BatchContext:
     # re-extraction of stored pages: new content becomes a version, but nothing was fetched, so the
     # seen and checked times, URLs, removal state and frontier stay as they are
     reextract: bool = False
+    # sites whose articles or listing order changed: their year-less dates are settled again at the end
+    dating: set[int] = field(default_factory=set)
 
     def site_id(self, host: str) -> int:
         try:

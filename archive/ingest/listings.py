@@ -1,4 +1,5 @@
-"""Which category walks reached their end, and how far an unfinished one got (``listing_state``)."""
+"""Which category walks reached their end, and how far an unfinished one got (``listing_state``),
+and the order listings show their posts in (``listing_neighbours``)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlalchemy.orm import Session
 
-from archive.domain.records import ListingWalk
+from archive.domain.records import ListingOrder, ListingWalk
 from archive.ingest.context import BatchContext
 from archive.storage.db import dialect_insert
-from archive.storage.models import ListingState
+from archive.storage.models import ListingNeighbour, ListingState
 
 
 def write_walks(session: Session, ctx: BatchContext, walks: list[tuple[ListingWalk, datetime]]) -> None:
@@ -40,5 +41,26 @@ def write_walks(session: Session, ctx: BatchContext, walks: list[tuple[ListingWa
             "open_page": stmt.excluded.open_page,
             "completed_at": func.coalesce(stmt.excluded.completed_at, ListingState.completed_at),
         },
+    )
+    session.execute(stmt, list(rows.values()))
+
+
+def write_orders(session: Session, ctx: BatchContext, orders: list[tuple[ListingOrder, datetime]]) -> None:
+    """Each post's next older neighbour in its listing, one upsert for the batch; the latest walk wins."""
+    rows = {}
+    for order, at in orders:
+        site_id = ctx.site_id(order.host)
+        keys = list(dict.fromkeys(ref.native_id for ref in order.refs))
+        for newer, older in zip(keys, keys[1:], strict=False):
+            rows[(site_id, order.category_id, newer)] = {
+                "site_id": site_id, "category_id": order.category_id, "newer": newer, "older": older, "seen_at": at,
+            }  # fmt: skip
+        ctx.dating.add(site_id)
+    if not rows:
+        return
+    stmt = dialect_insert(session, ListingNeighbour)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["site_id", "category_id", "newer"],
+        set_={"older": stmt.excluded.older, "seen_at": stmt.excluded.seen_at},
     )
     session.execute(stmt, list(rows.values()))

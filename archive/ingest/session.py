@@ -22,6 +22,7 @@ from archive.ingest import reads
 from archive.ingest.batch import BatchWriter
 from archive.ingest.context import BatchContext, Result
 from archive.ingest.runs import RunCounts, finish_run, start_run
+from archive.ingest.years import settle_years
 from archive.storage.db import chunks, dialect_insert, open_engine
 from archive.storage.models import SiteRow
 
@@ -100,8 +101,12 @@ class IngestSession:
     def close(
         self, status: str = "finished", requests: int = 0, crawler_stats: Mapping[str, Mapping[str, int]] | None = None
     ) -> None:
-        """Store what is still queued and close the run row with its counts."""
+        """Store what is still queued, settle the year-less dates of the sites it touched, and close
+        the run row with its counts."""
         self.flush()
+        if self.ctx.dating:
+            settle_years(self.engine, self.ctx.dating)
+            self.ctx.dating.clear()
         if self.ctx.run_id is not None:
             self.counts.take_crawler_stats(crawler_stats or {})
             finish_run(self.engine, self.ctx.run_id, status, requests, self.counts)

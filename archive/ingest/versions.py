@@ -49,6 +49,7 @@ def write_articles(session: Session, ctx: BatchContext, records: list[ArticleRec
     _update_seen(session, seen, ctx.reextract)
     if changed:
         session.execute(insert(ArticleVersion), [_version(item) for item in changed])
+    ctx.dating.update(item.site_id for item in new + changed)
     if events:
         session.execute(insert(ArticleEvent), events)
     if not ctx.reextract:

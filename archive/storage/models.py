@@ -110,6 +110,10 @@ class Article(Base):
     published_precision: Mapped[str | None] = mapped_column(String(10))
     published_source: Mapped[str] = mapped_column(String(20), default="none")
     published_text: Mapped[str | None] = mapped_column(Text)  # the words the date was read from
+    # how the year was chosen ("stated"; for a year-less date "listing", "ids", "first-seen"), and
+    # what a year-less date states (day, month, weekday, time), so its year can be settled again
+    published_year_source: Mapped[str | None] = mapped_column(String(20))
+    published_partial: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # which extraction layer gave the body ("cms", "generic"), and every check of each layer
     extraction: Mapped[str | None] = mapped_column(String(20))
     extraction_checks: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -201,6 +205,21 @@ class ListingState(Base):
     # an incremental walk still finding news reached this page; set until it ends, so a run killed
     # mid-walk is followed by one that does not stop before passing this page
     open_page: Mapped[int | None] = mapped_column(Integer)
+
+
+class ListingNeighbour(Base):
+    """Per site and category: which post a listing showed right after another (newest first).
+
+    Keys are native keys, recorded when the listing is walked, before the posts are fetched: the
+    chain a year-less date is dated by (``archive.ingest.years``)."""
+
+    __tablename__ = Table.LISTING_NEIGHBOURS.value
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    category_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    newer: Mapped[str] = mapped_column(String(400), primary_key=True)
+    older: Mapped[str] = mapped_column(String(400))
+    seen_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
 
 class ArticleVersion(Base):

@@ -9,14 +9,18 @@ from datetime import datetime
 
 from parsel import Selector
 
+from archive.domain.dates import DayMonth
+
 
 @dataclass(frozen=True, slots=True)
 class FoundDate:
     """A publication date, with how precise it is and the words it came from."""
 
-    value: datetime  # aware, in the site's zone (or the zone the text names)
-    precision: str  # "day" or "minute" or "second"
+    value: datetime | None  # aware, in the site's zone; None while the year of a year-less date is unsettled
+    precision: str  # "day", "minute", "second", or "day-month" (no year: ``value`` is None)
     text: str  # the expression as the page wrote it, for provenance
+    year_source: str | None = None  # "stated", or what settled a year-less date ("first-seen"), else None
+    partial: DayMonth | None = None  # a year-less date as written: the archive settles its year from neighbours
 
 
 @dataclass(slots=True)
@@ -47,6 +51,7 @@ class ListingFields:
     label: str | None
     links: list[tuple[str, str]]  # (position in the page, canonical URL): the position tells chrome apart
     titles: dict[str, str] = field(default_factory=dict)  # URL -> its longest link text (the listed title)
+    teasers: dict[str, str] = field(default_factory=dict)  # URL -> the words the listing shows under it
 
     @property
     def article_urls(self) -> list[str]:

@@ -7,7 +7,12 @@ Checks (``None`` where the page gives no evidence):
 * ``description``: most words of the page's own summary (``og:description`` / meta description)
   appear in the body;
 * ``page_share``: the body holds a fair share of the page's visible text (a body of one caption on
-  a long page is a cut one).
+  a long page is a cut one);
+* ``teaser``: the words the listing showed under the post (its opening, often the whole body) are
+  in the body, and the body is not much shorter than they are;
+* ``listed_title``: the title matches the one the listing linked the post by (a shortened one is
+  the same).  It says nothing about the body, so it never calls the generic layer; a failure is
+  recorded as doubt.
 
 Where a check fails, the generic layer runs on the same page and the layer the evidence supports
 more wins; on a tie the platform's stays.  The article records which layer gave the body
@@ -18,11 +23,13 @@ as if it were sure.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from html import escape
 
 from lxml import html as lxml_html
 from scrapy.http import TextResponse
+
+from archive.domain.text import folded
 
 from .base import ArticleFields
 from .generic import generic_body, words
@@ -32,7 +39,18 @@ from .regional_cms.fields import byline_of, trailing_credit
 DESCRIPTION_MIN = 0.6  # share of the summary's words the body must contain
 PAGE_SHARE_MIN = 0.3  # share of the page's visible text the body must hold...
 PAGE_SHARE_FROM = 2000  # ...on a page with at least this much text
+TEASER_MIN = 0.6  # share of the listing teaser's words the body must contain...
+TEASER_LENGTH = 0.5  # ...and the body must be at least this share of the teaser's length
+BODY_CHECKS = ("body", "description", "page_share", "teaser")  # the checks a better body can pass
 Checks = dict[str, bool | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """What the listing said of a post before it was fetched: the evidence from outside the page."""
+
+    title: str | None = None
+    teaser: str | None = None
 
 
 def page_evidence(root: lxml_html.HtmlElement) -> tuple[list[str], int]:
@@ -47,7 +65,7 @@ def page_evidence(root: lxml_html.HtmlElement) -> tuple[list[str], int]:
     return words(summary), visible
 
 
-def check(body_text: str, summary: list[str], visible: int) -> Checks:
+def check(body_text: str, summary: list[str], visible: int, teaser: str | None = None) -> Checks:
     body_words = set(words(body_text))
     description = None
     if len(summary) >= 8:
@@ -55,24 +73,43 @@ def check(body_text: str, summary: list[str], visible: int) -> Checks:
     page_share = None
     if visible >= PAGE_SHARE_FROM:
         page_share = len(body_text) / visible >= PAGE_SHARE_MIN
-    return {"body": bool(body_text.strip()), "description": description, "page_share": page_share}
+    teaser_check = None
+    teaser_words = words(teaser or "")
+    if len(teaser_words) >= 8 and teaser:
+        found = sum(w in body_words for w in teaser_words) / len(teaser_words) >= TEASER_MIN
+        teaser_check = found and len(body_text) >= TEASER_LENGTH * len(teaser)
+    return {"body": bool(body_text.strip()), "description": description, "page_share": page_share,
+            "teaser": teaser_check}  # fmt: skip
+
+
+def title_check(title: str | None, listed: str | None) -> bool | None:
+    """Does the page's title match the listed one?  None where the listing gave no usable title."""
+    shown, stated = folded(listed).rstrip(".… "), folded(title).rstrip(".… ")
+    if len(shown) < 10:
+        return None  # "Selengkapnya", an image link
+    return stated.startswith(shown)  # a listing may shorten a title, never lengthen it
 
 
 def failures(checks: Checks) -> int:
-    return sum(value is False for value in checks.values())
+    return sum(checks.get(name) is False for name in BODY_CHECKS)
 
 
 def referee(
-    fields: ArticleFields, response: TextResponse, generic: Callable[[bytes | str, str], str] = generic_body
+    fields: ArticleFields,
+    response: TextResponse,
+    generic: Callable[[bytes | str, str], str] = generic_body,
+    listed: Listed | None = None,
 ) -> ArticleFields:
     """The platform's fields for ``response``, or the same with the generic layer's body where the
     evidence says so."""
+    listed = listed or Listed()
     summary, visible = page_evidence(response.selector.root)
-    ours = check(fields.body_text, summary, visible)
+    ours = check(fields.body_text, summary, visible, listed.teaser)
+    ours["listed_title"] = title_check(fields.title, listed.title)
     if not failures(ours):
         return replace(fields, extraction="cms", extraction_checks={"cms": ours})
     text = generic(response.body, response.url)
-    theirs = check(text, summary, visible)
+    theirs = {**check(text, summary, visible, listed.teaser), "listed_title": ours["listed_title"]}
     verdicts = {"cms": ours, "generic": theirs}
     if failures(theirs) >= failures(ours) or not text:
         return replace(fields, extraction="cms", extraction_checks=verdicts)

@@ -38,28 +38,25 @@ from archive.domain.records import (
     DiscoveredLinks,
     FetchFailure,
     GoneRecord,
+    ListingOrder,
     ListingWalk,
     PendingFetch,
 )
 from archive.domain.sites import Site, load_registry
-from archive.domain.text import folded
 from archive.ingest import IngestSession
 from archive.vocab import CRAWL_MODES, GoneReason
 
 from ..pipelines import ArchivePipeline
 from ..platforms import platform_for
 from ..platforms.base import ArticleFields
-from ..platforms.referee import referee
+from ..platforms.referee import Listed, referee, title_check
 
 GONE_STATUSES = [404, 410]  # answers that count as evidence of a takedown; 5xx and timeouts never do
 
 
 def listed_title_changed(listed: str | None, stored: str | None) -> bool:
     """Does the listing show another title than the archive holds?  A shortened one is the same."""
-    listed_n, stored_n = folded(listed).rstrip(".… "), folded(stored).rstrip(".… ")
-    if len(listed_n) < 10 or not stored_n:
-        return False  # no usable title in the listing ("Selengkapnya", an image link)
-    return not stored_n.startswith(listed_n)
+    return bool(stored) and title_check(stored, listed) is False
 
 
 def to_record(
@@ -82,6 +79,8 @@ def to_record(
         published_at=published.value if published else None,
         published_precision=published.precision if published else None,
         published_source=fields.published_source, published_text=published.text if published else None,
+        published_year_source=published.year_source if published else None,
+        published_partial=published.partial.to_json() if published and published.partial else None,
         redirected_from=redirected_from, extraction=fields.extraction,
         extraction_checks=fields.extraction_checks or None,
     )  # fmt: skip
@@ -113,6 +112,7 @@ class KpuSpider(scrapy.Spider):
         # per (host, category): the previous page's (position, url) pairs, and the items seen so far
         self._previous: dict[tuple[str, str], set[tuple[str, str]]] = {}
         self._seen: dict[tuple[str, str], set[str]] = {}
+        self._last_item: dict[tuple[str, str], ArticleRef] = {}  # the last post of the previous listing page
         self._home_links: dict[str, set[tuple[str, str]]] = {}
         self._quiet_pages: dict[tuple[str, str], int] = {}  # consecutive listing pages with nothing new
         self._walks: dict[tuple[str, str], tuple[bool, int]] = {}  # (walked to the end before, open page)
@@ -203,6 +203,10 @@ class KpuSpider(scrapy.Spider):
             dict.fromkeys(url for pair in listing.links if pair not in previous and (url := pair[1]) not in seen)
         )
         seen.update(new_items)
+        if new_items:  # the order year-less dates are settled by, led by the previous page's last post
+            order = ([self._last_item[key]] if key in self._last_item else []) + [refs[u] for u in new_items]
+            self._last_item[key] = order[-1]
+            yield ListingOrder(site.host, category_id, tuple(order))
         articles = {refs[u].canonical_url: refs[u] for u in listing.article_urls}
         titles = {refs[u].canonical_url: t for u, t in listing.titles.items() if u in refs}
         self._count(site, "listed", len(new_items))
@@ -219,8 +223,10 @@ class KpuSpider(scrapy.Spider):
                 yield ListingWalk(site.host, category_id, page, completed=False, open=True)
         if to_fetch:
             yield DiscoveredLinks(site.host, tuple(articles[u] for u in to_fetch), category_id, label)
+        teasers = {refs[u].canonical_url: t for u, t in listing.teasers.items() if u in refs}
         for url in to_fetch:
-            yield self._article_request(site, url, category_id, label)
+            listed = Listed(titles.get(url), teasers.get(url))
+            yield self._article_request(site, url, category_id, label, listed)
         yield from self._next_listing(site, category_id, label, page, bool(new_items))
 
     def _next_listing(
@@ -248,7 +254,7 @@ class KpuSpider(scrapy.Spider):
             yield ListingWalk(site.host, category_id, page, completed=True)
 
     def parse_article(
-        self, response: Response, site: Site, category_id: str | None, label: str | None
+        self, response: Response, site: Site, category_id: str | None, label: str | None, listed: Listed | None = None
     ) -> Iterator[ArticleRecord | GoneRecord]:
         self._count(site, "pages")
         fetched_at = datetime.now(UTC)
@@ -283,7 +289,7 @@ class KpuSpider(scrapy.Spider):
             if asked is not None:
                 yield self._gone(site, asked, final, response.status, GoneReason.SOFT_404, fetched_at)
             return
-        fields = referee(fields, response)  # only for a page that is an article: no fallback for a soft 404
+        fields = referee(fields, response, listed=listed)  # only for an article: no fallback for a soft 404
         if fields.extraction == "generic":
             self._count(site, "fallback")
         if any(passed is False for passed in fields.extraction_checks.get(fields.extraction, {}).values()):
@@ -341,12 +347,14 @@ class KpuSpider(scrapy.Spider):
             cb_kwargs={"site": site, "category_id": category_id, "label": label, "page": page},
         )
 
-    def _article_request(self, site: Site, url: str, category_id: str | None, label: str | None) -> scrapy.Request:
+    def _article_request(
+        self, site: Site, url: str, category_id: str | None, label: str | None, listed: Listed | None = None
+    ) -> scrapy.Request:
         return scrapy.Request(
             site.fetch_url(url),
             callback=self.parse_article,
             errback=self.on_error,
-            cb_kwargs={"site": site, "category_id": category_id, "label": label},
+            cb_kwargs={"site": site, "category_id": category_id, "label": label, "listed": listed},
             meta={"handle_httpstatus_list": GONE_STATUSES},
         )
 

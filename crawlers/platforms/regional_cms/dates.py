@@ -3,9 +3,10 @@
 KPU pages print local time (WIB +07, WITA +08, WIT +09) and usually state the date only in the
 text, in the forms listed in reference §6: ``Kamis (4/12)``, ``Rabu (29/3/2023)``,
 ``(Rabu, 27 November 2024)``, ``Wamena, 22 Januari 2026 —``, ``Selasa, 13 September 2022 pukul
-10.00 WIB`` and so on.  A date without a year gets the latest year that fits its weekday and does
-not fall after the moment the post was first seen.  Nothing is guessed beyond that: no match, no
-date.
+10.00 WIB`` and so on.  A date without a year keeps what it states (``DayMonth``); alone, a page
+settles its year only when it falls within half a year before the post was first seen
+(``archive.domain.dates``), and the archive settles the rest from the post's listing neighbours
+and ids.  No match, no date.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from archive.domain.dates import DAY_MONTH, DayMonth, settle_year
 from archive.vocab import ZONE_ABBREVIATIONS
 
 from ..base import FoundDate
@@ -62,7 +64,6 @@ MONTHS = {
 }
 BODY_WINDOW = 300  # the lede reaches at least this far: the editor date line, dateline or lede (reference §8.4)
 LEDE_MAX = 1000  # ...and never past this: the first paragraph whole, however long, up to here
-YEARS_BACK = 20  # how far back a year-less date may reach when its year is inferred
 
 _WD = r"(?P<wd>senin|selasa|rabu|kamis|jum['’]?at|sabtu|minggu|ahad)"
 _PART_OF_DAY = r"(?:\s+(?:pagi|siang|sore|malam))?"
@@ -112,14 +113,14 @@ def parse_metadata_date(value: str, tz_name: str) -> FoundDate | None:
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             day = date.fromisoformat(text)
-            return FoundDate(datetime.combine(day, time(), tz), "day", raw)
+            return FoundDate(datetime.combine(day, time(), tz), "day", raw, "stated")
         parsed = datetime.fromisoformat(text.replace(" ", "T", 1))
     except ValueError:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     precision = "second" if parsed.second or parsed.microsecond else "minute"
-    return FoundDate(parsed.astimezone(tz), precision, raw)
+    return FoundDate(parsed.astimezone(tz), precision, raw, "stated")
 
 
 def lede(text: str, window: int = BODY_WINDOW) -> str:
@@ -155,6 +156,7 @@ def _resolve(match: re.Match[str], text: str, tz_name: str, seen_local: datetime
     month = MONTHS[groups["mon"].lower()] if groups.get("mon") else int(groups["m"])
     weekday = WEEKDAYS.get(_fold_weekday(groups["wd"])) if groups.get("wd") else None
     year_text = groups.get("y")
+    day_value: date | None = None
     if year_text:
         if len(year_text) == 2:
             year = 2000 + int(year_text)
@@ -169,41 +171,31 @@ def _resolve(match: re.Match[str], text: str, tz_name: str, seen_local: datetime
         if day_value > seen_local.date() + timedelta(days=1):
             return None  # a date after the post was first seen is an event, not its publication
     else:
-        inferred = _infer_year(day, month, weekday, seen_local.date())
-        if inferred is None:
+        try:
+            date(2000, month, day)  # a leap year: any day and month that can exist
+        except ValueError:
             return None
-        day_value = inferred
-    zone_name = tz_name
-    precision = "day"
-    clock = time()
+    zone_name, clock, expression = tz_name, None, match.group(0)
     tail = _TIME_AFTER.match(text, match.end()) or _TIME_BARE.match(text, match.end())
-    expression = match.group(0)
     if tail:
         found = tail.groupdict()
         hour, minute = int(found["h"]), int(found["mi"] or found.get("mi2") or 0)
         zone = found["zone"] or found.get("zone2")
         if hour < 24 and minute < 60:
-            clock, precision = time(hour, minute), "minute"
+            clock = time(hour, minute)
             if zone:
                 zone_name = ZONE_ABBREVIATIONS[zone.lower()]
             expression = text[match.start() : tail.end()]
-    value = datetime.combine(day_value, clock, ZoneInfo(zone_name)).astimezone(ZoneInfo(tz_name))
-    return FoundDate(value, precision, expression.strip())
+    partial = DayMonth(month, day, weekday, clock, zone_name)
+    if day_value is not None:
+        value = partial.at(day_value).astimezone(ZoneInfo(tz_name))
+        return FoundDate(value, partial.precision, expression.strip(), "stated")
+    settled = settle_year(partial, (), seen_local.date())  # alone, a page has only its first-seen time
+    if settled is None:
+        return FoundDate(None, DAY_MONTH, expression.strip(), None, partial)
+    value = partial.at(settled[0]).astimezone(ZoneInfo(tz_name))
+    return FoundDate(value, partial.precision, expression.strip(), settled[1], partial)
 
 
 def _fold_weekday(word: str) -> str:
     return word.lower().replace("’", "'")
-
-
-def _infer_year(day: int, month: int, weekday: int | None, latest: date) -> date | None:
-    """Latest year whose (day, month) is not after ``latest`` and falls on ``weekday``, if given."""
-    for year in range(latest.year, latest.year - YEARS_BACK, -1):
-        try:
-            candidate = date(year, month, day)
-        except ValueError:
-            continue  # 29/2 outside a leap year
-        if candidate > latest:
-            continue
-        if weekday is None or candidate.weekday() == weekday:
-            return candidate
-    return None

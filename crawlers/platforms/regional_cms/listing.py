@@ -13,6 +13,8 @@ from ..base import Canonicaliser, ListingFields
 from .dom import HEADINGS, doc_order, in_chrome, iter_elements, text_of, unchanged_url
 from .urls import LISTING_PATH_RE
 
+TEASER_MIN = 40  # shorter than this, the words under a link are a date or a count, not the post's opening
+
 
 def extract_listing(
     selector: Selector,
@@ -26,6 +28,7 @@ def extract_listing(
     links: list[tuple[str, str]] = []
     titles: dict[str, str] = {}
     first_link = None
+    anchors: list[tuple[lxml_html.HtmlElement, str]] = []
     for a in root.iter("a"):
         href = a.get("href")
         if not href:
@@ -33,19 +36,46 @@ def extract_listing(
         url = canonicalise(urljoin(page_url, href.strip()))
         if is_article is None or is_article(url):
             links.append((tree.getpath(a), url))
+            anchors.append((a, url))
             text = text_of(a)
             if len(text) > len(titles.get(url, "")):
                 titles[url] = text
             if first_link is None and not in_chrome(a):
                 first_link = a
     label = None
+    teasers = _teasers(root, [(a, url) for a, url in anchors if url in titles])
     if first_link is not None:
         order = doc_order(root)
         limit = order.get(first_link, 0)
         for el in iter_elements(root, HEADINGS):
             if order.get(el, 0) < limit and text_of(el):
                 label = text_of(el)
-    return ListingFields(label=label, links=links, titles=titles)
+    return ListingFields(label=label, links=links, titles=titles, teasers=teasers)
+
+
+def _teasers(root: lxml_html.HtmlElement, anchors: list[tuple[lxml_html.HtmlElement, str]]) -> dict[str, str]:
+    """The words a listing shows under each post: the text of the largest element around its links
+    that holds no other post's link, less the link texts (title, "Selengkapnya")."""
+    urls_in: dict[lxml_html.HtmlElement, set[str]] = {}
+    for a, url in anchors:
+        for el in a.iterancestors():
+            urls_in.setdefault(el, set()).add(url)
+    teasers: dict[str, str] = {}
+    for a, url in anchors:
+        item = None
+        for el in a.iterancestors():
+            if urls_in[el] != {url} or el is root:
+                break
+            item = el
+        if item is None:
+            continue
+        text = text_of(item)
+        for link in item.iter("a"):
+            text = text.replace(text_of(link), " ", 1) if text_of(link) else text
+        teaser = " ".join(text.split())
+        if len(teaser) > len(teasers.get(url, "")):
+            teasers[url] = teaser
+    return {url: teaser for url, teaser in teasers.items() if len(teaser) >= TEASER_MIN}
 
 
 def extract_category_links(selector: Selector, base_url: str) -> dict[str, str]:
