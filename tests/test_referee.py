@@ -32,10 +32,12 @@ def test_a_share_bar_above_the_body_does_not_take_the_body_with_it() -> None:
       <div class="bar"><span>Share</span><div>Facebook</div><div>Twitter</div><div>Email</div></div>
       <div class="isi"><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p></div>
       <div>Bagikan: facebook twitter whatapps</div><div>Berita terkait: pleno lainnya</div></body></html>"""
-    fields, _ = extract(html)
+    fields, response = extract(html)
     assert fields.body_text.count("Komisi Pemilihan Umum") == 3
     assert "Berita terkait" not in fields.body_text  # the share box below the text still ends the body
     assert "Facebook" not in fields.body_text
+    assert len(fields.refused_cuts) == 1 and "share box 'Share" in fields.refused_cuts[0]  # the refusal is recorded
+    assert referee(fields, response).extraction_checks["refused_cuts"] == fields.refused_cuts
 
 
 def test_a_form_that_wraps_the_page_is_not_chrome() -> None:

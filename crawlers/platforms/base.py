@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from parsel import Selector
 
@@ -43,7 +44,8 @@ class ArticleFields:
     published: FoundDate | None = None
     published_source: str = "none"  # "metadata", "body" or "none"
     extraction: str = "cms"  # which layer gave the body: "cms" (the platform's) or "generic" (trafilatura)
-    extraction_checks: dict[str, dict[str, bool | None]] = field(default_factory=dict)  # per layer, per check
+    extraction_checks: dict[str, Any] = field(default_factory=dict)  # per layer, per check; and "refused_cuts"
+    refused_cuts: list[str] = field(default_factory=list)  # cuts the platform layer refused: they took most text
 
 
 @dataclass(slots=True)

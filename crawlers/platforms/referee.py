@@ -16,8 +16,9 @@ Checks (``None`` where the page gives no evidence):
 
 Where a check fails, the generic layer runs on the same page and the layer the evidence supports
 more wins; on a tie the platform's stays.  The article records which layer gave the body
-(``extraction``) and every check of each layer (``extraction_checks``): nothing doubtful is stored
-as if it were sure.
+(``extraction``) and every check of each layer (``extraction_checks``, with ``refused_cuts``: the
+boilerplate cuts the platform layer refused because they would have taken most of the text):
+nothing doubtful is stored as if it were sure.
 """
 
 from __future__ import annotations
@@ -106,11 +107,12 @@ def referee(
     summary, visible = page_evidence(response.selector.root)
     ours = check(fields.body_text, summary, visible, listed.teaser)
     ours["listed_title"] = title_check(fields.title, listed.title)
+    refused = {"refused_cuts": fields.refused_cuts} if fields.refused_cuts else {}
     if not failures(ours):
-        return replace(fields, extraction="cms", extraction_checks={"cms": ours})
+        return replace(fields, extraction="cms", extraction_checks={"cms": ours, **refused})
     text = generic(response.body, response.url)
     theirs = {**check(text, summary, visible, listed.teaser), "listed_title": ours["listed_title"]}
-    verdicts = {"cms": ours, "generic": theirs}
+    verdicts = {"cms": ours, "generic": theirs, **refused}
     if failures(theirs) >= failures(ours) or not text:
         return replace(fields, extraction="cms", extraction_checks=verdicts)
     paragraphs = text.split("\n\n")

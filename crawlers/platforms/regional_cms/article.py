@@ -63,25 +63,30 @@ def _strip_site_suffix(title: str) -> str:
 SHARE_BOX_MAX = 300  # characters: a share box is a line of network names, never a block of prose
 
 
-def _remove_share_and_after(body: lxml_html.HtmlElement) -> None:
-    """Drop the share box ("Bagikan:" then the network names) and what follows it.
+def _remove_share_and_after(body: lxml_html.HtmlElement) -> list[str]:
+    """Drop the share box ("Bagikan:" then the network names) and what follows it; returns the cuts
+    it refused.
 
     Only a share box that stands after the main text takes what follows it along (related posts,
     tags, the comment form).  One above the text (a share bar under the headline) is removed alone:
-    a cut never takes more text than it leaves."""
+    a cut never takes more text than it leaves, and each refusal is recorded."""
     start = 0
+    refused: list[str] = []
     while (share := _next_share_box(body, start)) is not None:
         following = _text_after(share, body)
-        if following <= len(text_of(body)) - following - len(text_of(share)):
+        kept = len(text_of(body)) - following - len(text_of(share))
+        if following <= kept:
             node = share
             while node is not None and node is not body:
                 for sibling in list(node.itersiblings()):
                     remove(sibling)
                 node = node.getparent()
             remove(share)
-            return
+            return refused
+        refused.append(f"share box {text_of(share)[:40]!r}: {following} characters after it, {kept} before")
         start = _position(body, share)
         remove(share)
+    return refused
 
 
 def _next_share_box(body: lxml_html.HtmlElement, start: int) -> lxml_html.HtmlElement | None:
@@ -120,12 +125,17 @@ def _drop_leading(paragraphs: list[str], title: str | None, category: str | None
     return out
 
 
-def _cut_boilerplate(paragraphs: list[str]) -> list[str]:
-    """Text-level pass for what markup did not separate: share box, view counter."""
+def _cut_boilerplate(paragraphs: list[str], refused: list[str]) -> list[str]:
+    """Text-level pass for what markup did not separate: share box, view counter.  A share line
+    ends the body only where less text follows it than precedes it; else it goes alone (refused)."""
     kept: list[str] = []
-    for para in paragraphs:
+    for i, para in enumerate(paragraphs):
         if SHARE_RE.match(para) or SHARE_ONLY_RE.match(para):
-            break
+            after, before = sum(map(len, paragraphs[i + 1 :])), sum(map(len, kept))
+            if after <= before:
+                break
+            refused.append(f"share line {para[:40]!r}: {after} characters after it, {before} before")
+            continue
         lines = [line for line in para.split("\n") if not VIEWS_RE.fullmatch(line.strip())]
         if lines:
             kept.append("\n".join(lines))
@@ -161,9 +171,9 @@ def extract_article(
                              published=published, published_source=published_source)  # fmt: skip
 
     body = _body_fragment(root, order, title_el, container)
-    _clean(body, page_url, canonicalise, title, category)
+    refused = _clean(body, page_url, canonicalise, title, category)
     see_also = take_see_also(body)
-    paragraphs = _cut_boilerplate(_drop_leading(paragraphs_of(body), title, category))
+    paragraphs = _cut_boilerplate(_drop_leading(paragraphs_of(body), title, category), refused)
     body_text = "\n\n".join(paragraphs)
     hashtags = list(dict.fromkeys(HASHTAG_RE.findall(body_text)))
 
@@ -177,7 +187,7 @@ def extract_article(
         body_text=body_text, body_html=sanitise(body), credit=trailing_credit(paragraphs),
         byline=byline_of(paragraphs), view_count=view_count, hashtags=hashtags, images=images_of(body),
         attachments=attachments_of(body), see_also=see_also, published=published,
-        published_source=published_source,
+        published_source=published_source, refused_cuts=refused,
     )  # fmt: skip
 
 
@@ -197,10 +207,11 @@ def _title(root: lxml_html.HtmlElement, title_el: lxml_html.HtmlElement | None) 
 
 def _clean(
     body: lxml_html.HtmlElement, page_url: str, canonicalise: Canonicaliser, title: str | None, category: str | None
-) -> None:
-    """Absolute links; no share box and what follows it, no chrome, no repeated title, no view counter."""
+) -> list[str]:
+    """Absolute links; no share box and what follows it, no chrome, no repeated title, no view
+    counter.  Returns the cuts it refused to make."""
     absolutise(body, page_url, canonicalise)
-    _remove_share_and_after(body)
+    refused = _remove_share_and_after(body)
     for el in list(body.iter()):
         if not isinstance(el.tag, str) or el is body or el.getparent() is None:
             continue
@@ -211,6 +222,7 @@ def _clean(
         )
         if is_chrome(el) or repeated_heading or view_counter:
             remove(el)
+    return refused
 
 
 def _body_fragment(
