@@ -216,3 +216,33 @@ def test_reextract_brings_an_extractor_fix_to_stored_pages(tmp_path: Path) -> No
     engine.dispose()
     again = kpu_archive("reextract", "--db", str(db))
     assert "1 articles: 0 changed" in again.stdout
+
+
+def test_reextract_brings_a_new_reading_of_the_date_without_a_version(tmp_path: Path) -> None:
+    from conftest import T0, article, ingest, kpu_archive
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from archive.storage.db import open_engine
+    from archive.storage.models import Article, ArticleVersion
+
+    page = next(
+        p for p in sorted(FIXTURES.glob("*.html")) if json.loads(p.with_suffix(".json").read_text())["published_at"]
+    )
+    expected = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+    db = tmp_path / "a.db"
+    engine = open_engine(str(db))
+    # same content as today's extractor reads, but an older reading of its date: none
+    ingest(engine, article(expected["url"], expected["body_text"], T0, raw_html=page.read_bytes(),
+                           title=expected["title"], attachments=expected["attachments"]))  # fmt: skip
+    engine.dispose()
+    result = kpu_archive("reextract", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert "0 changed" in result.stdout  # the content is the same: no new version
+    engine = open_engine(str(db))
+    with Session(engine) as session:
+        stored = session.scalars(select(Article)).one()
+        assert stored.published_at is not None and stored.published_source == expected["published_source"]
+        assert stored.extraction == "cms"
+        assert session.scalar(select(func.count()).select_from(ArticleVersion)) == 1
+    engine.dispose()

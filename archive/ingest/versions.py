@@ -23,6 +23,11 @@ from archive.storage.db import dialect_insert
 from archive.storage.models import Article, ArticleEvent, ArticleUrl, ArticleVersion, utcnow
 from archive.vocab import EventKind, Outcome
 
+# what a re-extraction re-reads of a page whose content did not change: not content (no version), but
+# the extractor's reading of it, which an extractor fix should reach
+READING_FIELDS = ("published_at", "published_precision", "published_source", "published_text",
+                  "published_year_source", "published_partial", "extraction", "extraction_checks")  # fmt: skip
+
 
 @dataclass(slots=True)
 class Incoming:
@@ -49,7 +54,7 @@ def write_articles(session: Session, ctx: BatchContext, records: list[ArticleRec
     _update_seen(session, seen, ctx.reextract)
     if changed:
         session.execute(insert(ArticleVersion), [_version(item) for item in changed])
-    ctx.dating.update(item.site_id for item in new + changed)
+    ctx.dating.update(item.site_id for item in (latest if ctx.reextract else new + changed))
     if events:
         session.execute(insert(ArticleEvent), events)
     if not ctx.reextract:
@@ -183,6 +188,8 @@ def _update_seen(session: Session, seen: list[Incoming], reextract: bool = False
         if reextract:
             if Outcome.UPDATED in item.outcomes:
                 with_content.append({"id": item.article_id, "content_sha256": item.sha, **rec.content()})
+            else:  # same content: today's reading of its date and extraction still replaces the old one
+                plain.append({"id": item.article_id, **{k: getattr(rec, k) for k in READING_FIELDS}})
             continue
         row = {
             "id": item.article_id,
