@@ -238,8 +238,12 @@ def demo_world(filler_per_site: int = 4, per_page: int = 2) -> SampleWorld:
     real = [a for a in load_articles() if a.host in hosts]
     release = {a.host: a for a in syndicated_release([DEMO_SITES[2], DEMO_SITES[0], DEMO_SITES[1]])}
     articles: list[SampleArticle] = []
-    for site in DEMO_SITES:
+    for site in DEMO_SITES:  # newest first, as a real listing: real posts after the release (of 20-22
+        # October 2025) above it, the others below it, then the fillers
+        own = [a for a in real if a.host == site.host]
+        newer = [a for a in own if (a.expected.get("published_at") or "") > "2025-10-23"]
+        articles.extend(newer)
         articles.append(release[site.host])
-        articles.extend(a for a in real if a.host == site.host)
+        articles.extend(a for a in own if a not in newer)
         articles.extend(filler(site, filler_per_site))
     return SampleWorld(sites=list(DEMO_SITES), articles=articles, per_page=per_page)
