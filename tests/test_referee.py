@@ -246,3 +246,12 @@ def test_reextract_brings_a_new_reading_of_the_date_without_a_version(tmp_path: 
         assert stored.extraction == "cms"
         assert session.scalar(select(func.count()).select_from(ArticleVersion)) == 1
     engine.dispose()
+
+
+def test_a_photo_captions_parenthesis_is_not_the_writers_credit() -> None:
+    html = f"""<html><body><h1>Rapat Pleno DPB</h1><div class="isi"><p>{PROSE}</p><p>{PROSE} (Humas KPU Ngawi)</p>
+      <figure><img src="/images/pleno.jpg"><figcaption>Suasana rapat pleno (foto: dok. KPU)</figcaption></figure>
+      </div></body></html>"""
+    fields, _ = extract(html)
+    assert fields.body_text.endswith("Suasana rapat pleno (foto: dok. KPU)")  # the caption stays in the body
+    assert fields.credit == "Humas KPU Ngawi"

@@ -182,10 +182,12 @@ def extract_article(
         if found:
             published, published_source = found, "body"
 
+    images = images_of(body)
+    captions = [c for image in images if (c := image["caption"])]
     return ArticleFields(
         title=title, title_source=title_source, category=category, category_source=category_source,
-        body_text=body_text, body_html=sanitise(body), credit=trailing_credit(paragraphs),
-        byline=byline_of(paragraphs), view_count=view_count, hashtags=hashtags, images=images_of(body),
+        body_text=body_text, body_html=sanitise(body), credit=trailing_credit(paragraphs, captions),
+        byline=byline_of(paragraphs), view_count=view_count, hashtags=hashtags, images=images,
         attachments=attachments_of(body), see_also=see_also, published=published,
         published_source=published_source, refused_cuts=refused,
     )  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from urllib.parse import urljoin
 
 import nh3
@@ -219,9 +219,11 @@ def byline_of(paragraphs: list[str]) -> str | None:
     return None
 
 
-def trailing_credit(paragraphs: list[str]) -> str | None:
-    """The writer credit closing the body: ``(RM.dkk)``, ``[Hadi | MC KIP Aceh]``."""
-    for para in reversed(paragraphs[-4:]):
+def trailing_credit(paragraphs: list[str], captions: Collection[str] = ()) -> str | None:
+    """The writer credit closing the body: ``(RM.dkk)``, ``[Hadi | MC KIP Aceh]``.  A photo caption
+    (one of ``captions``) is passed over: its parenthesis credits the photo, not the text."""
+    shown = {clean_space(c) for c in captions if c}
+    for para in reversed([p for p in paragraphs if clean_space(p) not in shown][-4:]):
         lines = [line for line in para.split("\n") if line.strip()]
         while lines and (
             all(HASHTAG_RE.fullmatch(tok) for tok in lines[-1].split()) or CLOSING_NOISE_RE.match(lines[-1])
