@@ -40,6 +40,9 @@ CONTENT_FIELDS = (
     "extraction",
     "extraction_checks",
 )
+# of those, the extractor's reading of a page rather than its content (no version when they alone
+# change): what a re-extraction of an unchanged page still brings in
+READING_FIELDS = tuple(name for name in CONTENT_FIELDS if name.startswith(("published_", "extraction")))
 
 
 @dataclass(slots=True)

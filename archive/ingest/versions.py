@@ -15,18 +15,13 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
-from archive.domain.records import ArticleRecord
+from archive.domain.records import READING_FIELDS, ArticleRecord
 from archive.ingest.context import BatchContext, Result
 from archive.ingest.frontier import done_row, mark_done
 from archive.ingest.identity import Known, KnownArticles, lookup, merge, resolve
 from archive.storage.db import dialect_insert
 from archive.storage.models import Article, ArticleEvent, ArticleUrl, ArticleVersion, utcnow
 from archive.vocab import EventKind, Outcome
-
-# what a re-extraction re-reads of a page whose content did not change: not content (no version), but
-# the extractor's reading of it, which an extractor fix should reach
-READING_FIELDS = ("published_at", "published_precision", "published_source", "published_text",
-                  "published_year_source", "published_partial", "extraction", "extraction_checks")  # fmt: skip
 
 
 @dataclass(slots=True)

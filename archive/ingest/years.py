@@ -44,12 +44,13 @@ def settle_years(engine: Engine, site_ids: Iterable[int]) -> int:
 
 
 def _settle_site(session: Session, site_id: int) -> int:
+    has_partial = select(Article.id).where(Article.site_id == site_id, Article.published_partial.is_not(None))
+    if session.scalar(has_partial.limit(1)) is None:
+        return 0  # most sites: no year-less date, so their articles are not read at all
     columns = (Article.id, Article.native_id, Article.published_at, Article.published_precision,
                Article.published_year_source, Article.published_partial, Article.first_seen_at)  # fmt: skip
     rows = session.execute(select(*columns).where(Article.site_id == site_id)).all()
     undated = [r for r in rows if r.published_partial]
-    if not undated:
-        return 0
     zone = ZoneInfo(session.scalar(select(SiteRow.timezone).where(SiteRow.id == site_id)) or "Asia/Jakarta")
     stated = {
         r.native_id: r.published_at.astimezone(zone).date()

@@ -41,6 +41,10 @@ def _dateline(rng: random.Random, day: date, yearless: bool) -> tuple[str, str]:
     return f"Sleman, {day.day:02d}/{day.month:02d}/{day.year} - KPU Kabupaten Sleman menggelar rapat.", "stated"
 
 
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 def decade_world(
     seed: int = 1,
     first: date = date(2014, 1, 1),
@@ -50,14 +54,19 @@ def decade_world(
     numeric_ids: bool = True,
 ) -> tuple[SampleWorld, dict[str, tuple[date, str]]]:
     """The world, and each post's true date and date form by native key.  Without ``numeric_ids``
-    the URLs are slug-only (``/blog/read/{slug}``, as before 2025), so only the listings date a post."""
+    the URLs are slug-only (``/blog/read/{slug}``, as before 2025), so only the listings date a post.
+
+    A crawl first-sees the posts today, so the whole world moves forward by whole weeks until its
+    newest post is at most 18 days old: the same posts, gaps and weekdays on any day it is run."""
     rng = random.Random(seed)
     days: list[date] = []
     month = first
     while month <= last:
-        span = (min(last, (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)) - month).days
+        span = (min(last, _next_month(month) - timedelta(days=1)) - month).days
         days += [month + timedelta(days=rng.randint(0, span)) for _ in range(per_month)]
-        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        month = _next_month(month)
+    shift = timedelta(weeks=max(0, (date.today() - timedelta(days=12) - last).days // 7))
+    days = [day + shift for day in days]
     days.sort()
     posts: list[SampleArticle] = []
     truth: dict[str, tuple[date, str]] = {}

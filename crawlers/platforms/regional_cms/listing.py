@@ -61,17 +61,19 @@ def _teasers(root: lxml_html.HtmlElement, anchors: list[tuple[lxml_html.HtmlElem
         for el in a.iterancestors():
             urls_in.setdefault(el, set()).add(url)
     teasers: dict[str, str] = {}
+    done: set[lxml_html.HtmlElement] = set()
     for a, url in anchors:
         item = None
         for el in a.iterancestors():
             if urls_in[el] != {url} or el is root:
                 break
             item = el
-        if item is None:
-            continue
+        if item is None or item in done:
+            continue  # a post's title and "Selengkapnya" links share one item: read it once
+        done.add(item)
         text = text_of(item)
-        for link in item.iter("a"):
-            text = text.replace(text_of(link), " ", 1) if text_of(link) else text
+        for link_text in filter(None, map(text_of, item.iter("a"))):
+            text = text.replace(link_text, " ", 1)
         teaser = " ".join(text.split())
         if len(teaser) > len(teasers.get(url, "")):
             teasers[url] = teaser
