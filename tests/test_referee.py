@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse
 
-from crawlers.platforms.referee import Listed, check, referee
+from crawlers.platforms.referee import Listed, PageEvidence, check, referee
 from crawlers.platforms.regional_cms.article import extract_article
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
@@ -78,7 +78,8 @@ def test_the_referee_keeps_the_platform_body_when_the_fallback_is_no_better() ->
 
 
 def test_checks_without_evidence_say_so() -> None:
-    assert check("isi", [], 0) == {"body": True, "description": None, "page_share": None, "teaser": None}
+    assert check("isi", PageEvidence([], 0, [])) == {
+        "body": True, "description": None, "page_share": None, "prose": None, "teaser": None}  # fmt: skip
 
 
 def test_the_listing_teaser_catches_a_cut_body_the_page_gives_no_evidence_of() -> None:
@@ -255,3 +256,38 @@ def test_a_photo_captions_parenthesis_is_not_the_writers_credit() -> None:
     fields, _ = extract(html)
     assert fields.body_text.endswith("Suasana rapat pleno (foto: dok. KPU)")  # the caption stays in the body
     assert fields.credit == "Humas KPU Ngawi"
+
+
+def test_an_article_split_over_sibling_blocks_fails_the_prose_check_and_is_kept_whole() -> None:
+    # a page builder puts each part in its own column block: the platform keeps the biggest, the first
+    other = PROSE.replace("Ngawi", "Madiun").replace("Senin", "Selasa")
+    blocks = "".join(f'<div class="col"><div class="txt"><p>{text}</p></div></div>' for text in (PROSE * 6, other * 5))
+    fields, response = extract(f"<html><body><h1>Rapat Pleno DPB</h1><div class='row'>{blocks}</div></body></html>")
+    whole = PROSE * 6 + "\n\n" + other * 5
+    judged = referee(fields, response, generic=lambda html, url: whole)
+    assert judged.extraction_checks["cms"]["prose"] is False  # half of the page's prose is missing
+    assert judged.extraction == "generic" and judged.extraction_checks["generic"]["prose"] is True
+    assert "Madiun" in judged.body_text and "Ngawi" in judged.body_text
+
+
+def test_link_lists_and_their_labels_around_the_prose_are_not_body() -> None:
+    html = f"""<html><body><h1>Rapat Pleno DPB</h1><div>
+      <ul><li><a href="/s/fb">Facebook</a></li><li><a href="/s/tw">Tweet</a></li></ul>
+      <p>Senin, 3 Juni 2024</p><p>{PROSE}</p><p>{PROSE}</p><p>(Humas KPU Ngawi)</p>
+      <p>Selengkapnya... <a href="https://drive.example/d/1">KLIK DISINI</a></p>
+      <p>Tags:</p><p><a href="/tag/pleno">pleno</a>, <a href="/tag/dpb">DPB</a></p>
+      <h3><a href="/komentar">Tulis komentar</a></h3></div></body></html>"""
+    fields, _ = extract(html)
+    text = fields.body_text
+    assert "Tweet" not in text and "Tags" not in text and "pleno, DPB" not in text and "komentar" not in text
+    assert text.startswith("Senin, 3 Juni 2024")  # a date above the text stays
+    assert "KLIK DISINI" in text and fields.credit == "Humas KPU Ngawi"  # the attachment line stays
+
+
+def test_the_lead_photos_caption_is_the_photos_not_the_bodys() -> None:
+    html = f"""<html><body><h1>Rapat Pleno DPB</h1>
+      <figure><img src="/foto/pleno.jpg"><figcaption>Foto: Humas KPU Ngawi</figcaption></figure>
+      <div><p>{PROSE}</p><p>{PROSE}</p></div></body></html>"""
+    fields, _ = extract(html)
+    assert "Foto: Humas" not in fields.body_text and fields.body_text.startswith("Komisi")
+    assert fields.images[0]["caption"] == "Foto: Humas KPU Ngawi"

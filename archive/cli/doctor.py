@@ -113,7 +113,7 @@ def examine(response: Any, url: str, site: Any, listed: tuple[str | None, str | 
         first_seen=datetime.now(UTC),
         canonicalise=site.canonical_from_fetched,
     )
-    summary, visible = page_evidence(response.selector.root)
+    page = page_evidence(response.selector.root)
     generic = generic_body(response.body, url)
     evidence = Listed(*listed)
     judged = referee(fields, response, generic=_already(generic), listed=evidence)
@@ -122,9 +122,9 @@ def examine(response: Any, url: str, site: Any, listed: tuple[str | None, str | 
         "url": url, "title": fields.title, "published_at": fields.published.value.isoformat()
         if fields.published and fields.published.value else None, "chosen": judged.extraction,
         "layers": {"cms": {"chars": len(fields.body_text), "start": fields.body_text[:100],
-                           "checks": {**check(fields.body_text, summary, visible, evidence.teaser), **title}},
+                           "checks": {**check(fields.body_text, page, evidence.teaser), **title}},
                    "generic": {"chars": len(generic), "start": generic[:100],
-                               "checks": {**check(generic, summary, visible, evidence.teaser), **title}}},
+                               "checks": {**check(generic, page, evidence.teaser), **title}}},
     }  # fmt: skip
 
 

@@ -8,6 +8,9 @@ Checks (``None`` where the page gives no evidence):
   appear in the body;
 * ``page_share``: the body holds a fair share of the page's visible text (a body of one caption on
   a long page is a cut one);
+* ``prose``: the body holds most of the page's prose: the paragraphs of running text outside page
+  chrome (long, few links).  An article split over sibling blocks, of which the platform kept one,
+  fails it; a caption or a link list never counts as prose;
 * ``teaser``: the words the listing showed under the post (its opening, often the whole body) are
   in the body, and the body is not much shorter than they are;
 * ``listed_title``: the title matches the one the listing linked the post by (a shortened one is
@@ -34,7 +37,7 @@ from archive.domain.text import folded
 
 from .base import ArticleFields
 from .generic import generic_body, words
-from .regional_cms.dom import iter_elements, meta_content, text_of
+from .regional_cms.dom import iter_elements, meta_content, own_text_len, text_of
 from .regional_cms.fields import byline_of, trailing_credit
 
 DESCRIPTION_MIN = 0.6  # share of the summary's words the body must contain
@@ -42,8 +45,15 @@ PAGE_SHARE_MIN = 0.3  # share of the page's visible text the body must hold...
 PAGE_SHARE_FROM = 2000  # ...on a page with at least this much text
 TEASER_MIN = 0.6  # share of the listing teaser's words the body must contain...
 TEASER_LENGTH = 0.5  # ...and the body must be at least this share of the teaser's length
-BODY_CHECKS = ("body", "description", "page_share", "teaser")  # the checks a better body can pass
+PROSE_MIN = 0.7  # share of the page's prose the body must hold...
+PROSE_MISSING = 800  # ...where at least this many characters of it are missing
+PROSE_PARAGRAPH = 80  # characters of non-link text: a paragraph of running text, not a caption
+PROSE_LINKS = 0.25  # at most this share of a prose paragraph is link text
+BODY_CHECKS = ("body", "description", "page_share", "prose", "teaser")  # the checks a better body can pass
 Checks = dict[str, bool | None]
+VISIBLE_TAGS = frozenset({"p", "li", "td", "h1", "h2", "h3"})
+PROSE_TAGS = frozenset({"p", "div", "section", "td", "blockquote", "li"})
+EVIDENCE_TAGS = VISIBLE_TAGS | PROSE_TAGS
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,33 +64,60 @@ class Listed:
     teaser: str | None = None
 
 
-def page_evidence(root: lxml_html.HtmlElement) -> tuple[list[str], int]:
-    """The page's own summary (its words) and how much visible text the page has."""
+@dataclass(frozen=True, slots=True)
+class PageEvidence:
+    """What the page says of itself, whoever extracts it: its summary, its visible text, its prose."""
+
+    summary: list[str]
+    visible: int
+    prose: list[str]
+
+
+def page_evidence(root: lxml_html.HtmlElement) -> PageEvidence:
+    """The page's own summary (its words), how much visible text it has, and its prose paragraphs."""
     summary = meta_content(root, "og:description", "description", "twitter:description") or ""
     body = root.find(".//body")
-    visible = (
-        sum(len(text_of(el)) for el in iter_elements(body, ("p", "li", "td", "h1", "h2", "h3")))
-        if body is not None
-        else 0
-    )
-    return words(summary), visible
+    visible, prose = 0, []
+    for el in iter_elements(body, EVIDENCE_TAGS) if body is not None else ():
+        text = ""
+        if el.tag in VISIBLE_TAGS:
+            text = text_of(el)
+            visible += len(text)
+        if el.tag in PROSE_TAGS and (own := own_text_len(el)) >= PROSE_PARAGRAPH:
+            text = text or text_of(el)
+            links = sum(len(a.text_content().strip()) for a in el.iter("a"))
+            if links <= PROSE_LINKS * len(text) and (el.tag == "p" or own >= len(text) / 2):
+                prose.append(text)
+    return PageEvidence(words(summary), visible, prose)
 
 
-def check(body_text: str, summary: list[str], visible: int, teaser: str | None = None) -> Checks:
+def _prose_check(body_text: str, prose: list[str]) -> bool | None:
+    """Does the body hold most of the page's prose?  A paragraph counts as held when its opening is
+    in the body (the layers space and punctuate alike, so the opening is enough)."""
+    total = sum(map(len, prose))
+    if total < PROSE_MISSING:
+        return None
+    body = folded(body_text)
+    held = sum(len(p) for p in prose if folded(p)[:60] in body)
+    return held >= PROSE_MIN * total or total - held < PROSE_MISSING
+
+
+def check(body_text: str, page: PageEvidence, teaser: str | None = None) -> Checks:
     body_words = set(words(body_text))
+    summary = page.summary
     description = None
     if len(summary) >= 8:
         description = sum(w in body_words for w in summary) / len(summary) >= DESCRIPTION_MIN
     page_share = None
-    if visible >= PAGE_SHARE_FROM:
-        page_share = len(body_text) / visible >= PAGE_SHARE_MIN
+    if page.visible >= PAGE_SHARE_FROM:
+        page_share = len(body_text) / page.visible >= PAGE_SHARE_MIN
     teaser_check = None
     teaser_words = words(teaser or "")
     if len(teaser_words) >= 8 and teaser:
         found = sum(w in body_words for w in teaser_words) / len(teaser_words) >= TEASER_MIN
         teaser_check = found and len(body_text) >= TEASER_LENGTH * len(teaser)
     return {"body": bool(body_text.strip()), "description": description, "page_share": page_share,
-            "teaser": teaser_check}  # fmt: skip
+            "prose": _prose_check(body_text, page.prose), "teaser": teaser_check}  # fmt: skip
 
 
 def title_check(title: str | None, listed: str | None) -> bool | None:
@@ -104,14 +141,14 @@ def referee(
     """The platform's fields for ``response``, or the same with the generic layer's body where the
     evidence says so."""
     listed = listed or Listed()
-    summary, visible = page_evidence(response.selector.root)
-    ours = check(fields.body_text, summary, visible, listed.teaser)
+    page = page_evidence(response.selector.root)
+    ours = check(fields.body_text, page, listed.teaser)
     ours["listed_title"] = title_check(fields.title, listed.title)
     refused = {"refused_cuts": fields.refused_cuts} if fields.refused_cuts else {}
     if not failures(ours):
         return replace(fields, extraction="cms", extraction_checks={"cms": ours, **refused})
     text = generic(response.body, response.url)
-    theirs = {**check(text, summary, visible, listed.teaser), "listed_title": ours["listed_title"]}
+    theirs = {**check(text, page, listed.teaser), "listed_title": ours["listed_title"]}
     verdicts = {"cms": ours, "generic": theirs, **refused}
     if failures(theirs) >= failures(ours) or not text:
         return replace(fields, extraction="cms", extraction_checks=verdicts)

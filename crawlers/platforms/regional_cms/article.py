@@ -24,14 +24,17 @@ from parsel import Selector
 from ..base import ArticleFields, Canonicaliser
 from .dates import parse_body_date
 from .dom import (
+    BLOCK_TAGS,
     HEADINGS,
     INLINE_TAGS,
+    clean_space,
     doc_order,
     find_body_container,
     find_title_element,
     in_chrome,
     is_chrome,
     meta_content,
+    own_text_len,
     paragraphs_of,
     remove,
     same_text,
@@ -39,6 +42,7 @@ from .dom import (
     unchanged_url,
 )
 from .fields import (
+    CLOSING_NOISE_RE,
     HASHTAG_RE,
     SHARE_ONLY_RE,
     SHARE_RE,
@@ -54,6 +58,7 @@ from .fields import (
     trailing_credit,
     view_count_of,
 )
+from .urls import is_document
 
 
 def _strip_site_suffix(title: str) -> str:
@@ -117,6 +122,48 @@ def _text_after(el: lxml_html.HtmlElement, body: lxml_html.HtmlElement) -> int:
     return total
 
 
+def _leaf_blocks(body: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """The innermost blocks holding text, in document order: the body's paragraphs, items and lines."""
+    leaves = []
+    for el in body.iter():
+        if not isinstance(el.tag, str) or el is body or el.tag not in BLOCK_TAGS or not el.text_content().strip():
+            continue
+        if not any(isinstance(d.tag, str) and d.tag in BLOCK_TAGS for d in el.iterdescendants()):
+            leaves.append(el)
+    return leaves
+
+
+def _is_prose(el: lxml_html.HtmlElement) -> bool:
+    return own_text_len(el) >= PROSE_PARAGRAPH
+
+
+def _drop_link_lists(body: lxml_html.HtmlElement) -> None:
+    """Around the prose, drop what is made of links (share buttons, tags, other posts, "leave a
+    comment") and the short labels introducing them ("Tags:", "Share this:").  Judged by what a block
+    is made of and where it stands: before the first paragraph of prose or after the last.  Attachment
+    and source lines stay (reference §2), and so does a line with a number above the text (a date)."""
+    leaves = _leaf_blocks(body)
+    prose = [i for i, el in enumerate(leaves) if _is_prose(el)]
+    if not prose:
+        return
+    _drop_run(leaves[: prose[0]], keep_numbers=True)
+    _drop_run(leaves[prose[-1] + 1 :], keep_numbers=False)
+
+
+def _drop_run(leaves: list[lxml_html.HtmlElement], keep_numbers: bool) -> None:
+    dropped_next = True  # a label at the very end introduces nothing the body keeps
+    for el in reversed(leaves):
+        text = text_of(el)
+        kept = CLOSING_NOISE_RE.match(text) or any(is_document(a.get("href") or "") for a in el.iter("a"))
+        if kept or (keep_numbers and any(c.isdigit() for c in text)):
+            dropped_next = False
+        elif _mostly_links(el) or (dropped_next and len(text) <= LABEL_MAX and text.endswith(":")):
+            remove(el)
+            dropped_next = True
+        else:
+            dropped_next = False
+
+
 def _drop_leading(paragraphs: list[str], title: str | None, category: str | None) -> list[str]:
     """Remove the category label and repeated titles printed above the body."""
     out = list(paragraphs)
@@ -173,7 +220,10 @@ def extract_article(
     body = _body_fragment(root, order, title_el, container)
     refused = _clean(body, page_url, canonicalise, title, category)
     see_also = take_see_also(body)
+    _drop_link_lists(body)
+    lead_captions = {clean_space(text_of(c)) for c in body.xpath(f".//*[@{LEAD}]/descendant-or-self::figcaption")}
     paragraphs = _cut_boilerplate(_drop_leading(paragraphs_of(body), title, category), refused)
+    paragraphs = [p for p in paragraphs if p not in lead_captions]  # the lead photo's caption is the photo's
     body_text = "\n\n".join(paragraphs)
     hashtags = list(dict.fromkeys(HASHTAG_RE.findall(body_text)))
 
@@ -227,6 +277,18 @@ def _clean(
     return refused
 
 
+PROSE_PARAGRAPH = 80  # characters of non-link text: running text, not a label or a caption
+LABEL_MAX = 40  # characters: "Tags:", "Teilen mit:", never a sentence
+LEAD = "data-lead"  # marks what the body fragment took from between the title and the main text
+LINK_LIST_SHARE = 0.5  # a block whose text is mostly link text is a menu or a list of posts, not the body
+
+
+def _mostly_links(el: lxml_html.HtmlElement) -> bool:
+    """A link list (a menu, a tag cloud, a widget of other posts) by what it is made of, not by name."""
+    text = len(el.text_content().strip())
+    return text > 0 and sum(len(a.text_content().strip()) for a in el.iter("a")) >= LINK_LIST_SHARE * text
+
+
 def _body_fragment(
     root: lxml_html.HtmlElement,
     order: dict[lxml_html.HtmlElement, int],
@@ -246,10 +308,11 @@ def _body_fragment(
             if position <= start or not isinstance(el.tag, str) or el in skip:
                 continue
             skip.update(el.iter())  # take the topmost element only, never its children again
-            if title_el in el.iterancestors() or in_chrome(el):
+            if title_el in el.iterancestors() or in_chrome(el) or _mostly_links(el):
                 continue
             piece = copy.deepcopy(el)
             piece.tail = None
+            piece.set(LEAD, "")  # sanitise() drops it from the stored HTML
             fragment.append(piece)
     fragment.append(copy.deepcopy(container))
     return fragment
