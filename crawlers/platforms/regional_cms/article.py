@@ -123,14 +123,17 @@ def _text_after(el: lxml_html.HtmlElement, body: lxml_html.HtmlElement) -> int:
 
 
 def _leaf_blocks(body: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
-    """The innermost blocks holding text, in document order: the body's paragraphs, items and lines."""
-    leaves = []
-    for el in body.iter():
-        if not isinstance(el.tag, str) or el is body or el.tag not in BLOCK_TAGS or not el.text_content().strip():
-            continue
-        if not any(isinstance(d.tag, str) and d.tag in BLOCK_TAGS for d in el.iterdescendants()):
-            leaves.append(el)
-    return leaves
+    """The innermost blocks holding text, in document order: the body's paragraphs, items and lines
+    (a block whose only inner blocks are empty, a card around an image, is one)."""
+    elements = [el for el in body.iter() if isinstance(el.tag, str)]
+    has_text: dict[lxml_html.HtmlElement, bool] = {}
+    texty_block_inside: dict[lxml_html.HtmlElement, bool] = {}
+    for el in reversed(elements):  # descendants before their ancestors
+        children = [c for c in el if isinstance(c.tag, str)]
+        has_text[el] = bool((el.text or "").strip()) or any(has_text[c] or (c.tail or "").strip() for c in children)
+        texty_block_inside[el] = any(texty_block_inside[c] or (c.tag in BLOCK_TAGS and has_text[c]) for c in children)
+    return [el for el in elements if el is not body and el.tag in BLOCK_TAGS and has_text[el]
+            and not texty_block_inside[el]]  # fmt: skip
 
 
 def _is_prose(el: lxml_html.HtmlElement) -> bool:
