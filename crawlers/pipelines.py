@@ -12,6 +12,7 @@ from pathlib import Path
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from twisted.internet.task import LoopingCall
 
 from archive.domain.records import ArticleRecord, DiscoveredLinks, FetchFailure, GoneRecord, ListingOrder, ListingWalk
 from archive.ingest import IngestSession
@@ -23,6 +24,7 @@ class ArchivePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self._session: IngestSession | None = None
+        self._timer: LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -52,10 +54,15 @@ class ArchivePipeline:
             list(getattr(spider, "sites", [])),
             mode=getattr(spider, "mode", "incremental"),
             batch_size=settings.getint("KPU_BATCH_SIZE"),
+            commit_seconds=settings.getfloat("KPU_COMMIT_SECONDS"),
             confirm_after=timedelta(hours=settings.getfloat("KPU_REMOVAL_CONFIRM_HOURS")),
         )
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("kpu/run_id", self._session.run_id)
+        interval = settings.getfloat("KPU_COMMIT_SECONDS")
+        if interval > 0:  # a quiet spell (slow sites, long backoffs) commits what came before it
+            self._timer = LoopingCall(self._commit_if_due)
+            self._timer.start(interval, now=False)
         run_id_file = os.environ.get("KPU_RUN_ID_FILE")  # the scheduler's way to know which run a child made
         if run_id_file:
             Path(run_id_file).write_text(str(self._session.run_id), encoding="utf-8")
@@ -65,8 +72,14 @@ class ArchivePipeline:
             self.session.add(item)
         return item
 
+    def _commit_if_due(self) -> None:
+        if self._session is not None:
+            self._session.flush_if_due()
+
     def close_spider(self, spider: Spider | None = None) -> None:
         """Store what is still batched; the run row is closed on ``spider_closed``, which knows why."""
+        if self._timer is not None and self._timer.running:
+            self._timer.stop()
         if self._session is not None:
             self._session.flush()
 

@@ -53,9 +53,13 @@ LOG_LEVEL = os.environ.get("KPU_LOG_LEVEL", "INFO")
 KPU_ARCHIVE_DB = os.environ.get("KPU_ARCHIVE_DB")  # None: ./kpu-archive.db
 KPU_REGISTRY = os.environ.get("KPU_REGISTRY")  # None: the bundled registry
 KPU_MAX_LISTING_PAGES = 1000  # hard cap per category; the deepest seen is 258 (bali)
-KPU_BATCH_SIZE = int(os.environ.get("KPU_BATCH_SIZE", "200"))  # articles per transaction
+KPU_BATCH_SIZE = int(os.environ.get("KPU_BATCH_SIZE", "200"))  # articles per transaction...
+KPU_COMMIT_SECONDS = float(os.environ.get("KPU_COMMIT_SECONDS", "0.5"))  # ...or this long after the oldest came
 KPU_INCREMENTAL_STOP_PAGES = 1  # incremental: stop a walked category after this many pages with nothing new
 KPU_REMOVAL_CONFIRM_HOURS = 12.0  # a takedown counts once a check this long after the first evidence confirms it
 KPU_RETRY_BACKOFF_BASE = 2.0  # seconds; doubled on each retry unless Retry-After says otherwise
 KPU_RETRY_BACKOFF_MAX = 120.0
 KPU_PROGRESS_INTERVAL = 5.0  # seconds between progress updates; 0 turns them off
+KPU_WORKER_SITES = int(
+    os.environ.get("KPU_WORKER_SITES", "8")
+)  # sites a worker of a distributed crawl leases at a time (one owner per site)

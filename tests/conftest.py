@@ -60,6 +60,26 @@ def pg_url(pg_server: str) -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+REDIS_URL = os.environ.get("KPU_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """An empty Redis database (15, flushed before and after) for the work queue of a distributed crawl."""
+    try:
+        import redis
+
+        server = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+        server.ping()
+    except Exception as exc:  # any failure to connect means "not reachable" here
+        if REQUIRE_SERVICES:
+            pytest.fail(f"Redis at {REDIS_URL} is required (KPU_REQUIRE_SERVICES=1): {exc}")
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+    server.flushdb()
+    yield REDIS_URL
+    server.flushdb()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each archive test runs on SQLite and, where reachable, on PostgreSQL."""

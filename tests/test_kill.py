@@ -112,3 +112,41 @@ def test_killed_while_page_two_stalls_after_page_one_was_stored(tmp_path: Path) 
         assert archived(db)[0] == 16  # page 1's four new posts, nothing from page 2
         assert crawl(registry, db, world, None) == 0
         assert archived(db) == (18, 18)
+
+
+def test_a_killed_first_crawl_committed_by_time_and_resumes_its_walk(tmp_path: Path) -> None:
+    """With batches of 200, only the commit timer stores the first 40 posts before the kill; the next
+    run fetches what the frontier holds and walks on from where the first walk was, not from page 1."""
+    import time
+
+    world = SampleWorld(sites=[SITE], articles=filler(SITE, 60), per_page=4)  # 15 listing pages
+    db = str(tmp_path / "archive.db")
+    with world.serve() as base_urls:
+        registry = write_registry(tmp_path / "sites.csv", world, base_urls)
+        env = {**os.environ, "KPU_DOWNLOAD_DELAY": "0", "KPU_ARCHIVE_DB": "", "KPU_BATCH_SIZE": "200"}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "archive", "crawl", "--all", "--registry", str(registry), "--db", db],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+
+        def stall_then_kill(host: str, path: str) -> None:
+            if "page=11" in path:
+                deadline = time.monotonic() + 60
+                while archived(db)[0] < 40 and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                os.kill(process.pid, signal.SIGKILL)
+
+        world.on_request = stall_then_kill
+        process.communicate(timeout=300)
+        world.on_request = None
+        assert process.returncode == -signal.SIGKILL
+        assert archived(db)[0] >= 40  # 200 per batch: the timer committed them
+        first = len(world.requests)
+        assert crawl(registry, db, world, None) == 0
+        resumed = world.requests[first:]
+    assert archived(db) == (60, 60)
+    listings = [path for _, path, _ in resumed if "/blog/category/" in path]
+    assert len(listings) <= 8, listings  # page 1, then on from the walk's last open page to the end
+    assert sum("/blog/read/" in path for _, path, _ in world.requests) <= 60 + 6  # at most what was in flight

@@ -15,9 +15,11 @@ from archive.cli.reextract import reextract
 from archive.cli.schedule import schedule, upgrade
 from archive.cli.serve import serve
 from archive.cli.sites import sites_command
+from archive.cli.worker import worker
 
 COMMANDS = (
     crawl,
+    worker,
     export,
     search,
     history,

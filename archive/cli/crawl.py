@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from archive.cli.app import fail
 from archive.cli.archives import for_writing
 from archive.cli.options import db_option, format_option, registry_option, sites_option
+from archive.cli.worker import enqueue, queue_option, run_local_workers, shared_archive
 from archive.storage.db import resolve_url
 from archive.storage.models import CrawlRun
 
@@ -61,6 +62,14 @@ SUMMARY_COUNTS = ("requests", "new", "updated", "unchanged", "suspected", "remov
     help="Hard cap of listing pages per category [default: 1000].",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@queue_option
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    default=None,
+    metavar="N",
+    help="With --queue: also start N workers here and wait until they have crawled the queue.",
+)
 @registry_option
 @db_option
 @format_option("table", "json")
@@ -74,6 +83,8 @@ def crawl(
     confirm_after: float | None,
     max_pages: int | None,
     verbose: bool,
+    queue: str | None,
+    workers: int | None,
     registry: str | None,
     db: str | None,
     fmt: str,
@@ -81,6 +92,9 @@ def crawl(
     """Crawl sites into the archive and print a summary.
 
     By default the crawl is incremental: new posts, and posts whose listed title changed.
+
+    With --queue redis://HOST:PORT/DB the sites go on the shared queue of a distributed crawl
+    instead (see ``kpu-archive worker``).
 
     Example: kpu-archive crawl --site kab-ngawi --site kota-palu
     """
@@ -95,6 +109,21 @@ def crawl(
         chosen = reg.select([] if all_sites else sites)
     except KeyError as exc:
         fail(str(exc.args[0]))
+    if workers and not queue:
+        fail("--workers starts workers of a distributed crawl: give its --queue redis://… too")
+    mode = "full" if full else "recheck" if recheck else "incremental"
+    if queue:
+        db_url = shared_archive(db) if workers else resolve_url(db)
+        if workers:
+            engine = for_writing(db_url)  # created or upgraded once, before the workers open it
+            check_writable(engine)
+            engine.dispose()
+        queued, skipped = enqueue(queue, [s.host for s in chosen], mode, recheck_limit)
+        click.echo(f"queued {queued} sites ({mode}) on {queue}; {skipped} were queued or being crawled already")
+        if workers:
+            for worker_run in run_local_workers(workers, queue, str(reg.source), db_url, verbose):
+                print_summary(for_writing(db_url), worker_run, fmt)
+        return
     engine = for_writing(db)
     check_writable(engine)
     engine.dispose()
@@ -103,7 +132,6 @@ def crawl(
         settings["KPU_INCREMENTAL_STOP_PAGES"] = stop_pages
     if confirm_after is not None:
         settings["KPU_REMOVAL_CONFIRM_HOURS"] = confirm_after
-    mode = "full" if full else "recheck" if recheck else "incremental"
     run_id = run_crawl(
         [s.host for s in chosen],
         str(reg.source),

@@ -27,6 +27,13 @@ from archive.storage.db import resolve_url
 @click.option("--crawl-timeout", default=None, metavar="DURATION", help="Stop a crawl running longer (3h).")
 @click.option("--stop-grace", default=None, metavar="DURATION", help="On SIGTERM, time crawls get to finish (2m).")
 @click.option("--log-dir", default=None, metavar="DIR", help="Where crawl logs go (./kpu-archive-logs).")
+@click.option(
+    "--queue",
+    default=None,
+    envvar="KPU_QUEUE",
+    metavar="URL",
+    help="Put each job's sites on this redis:// queue for workers instead of crawling them here.",
+)
 def schedule(
     config_path: str | None,
     db: str | None,
@@ -41,6 +48,7 @@ def schedule(
     crawl_timeout: str | None,
     stop_grace: str | None,
     log_dir: str | None,
+    queue: str | None,
 ) -> None:
     """Keep the archive current: staggered incremental crawls, daily rechecks, weekly full crawls.
 
@@ -66,6 +74,7 @@ def schedule(
             crawl_timeout=crawl_timeout,
             stop_grace=stop_grace,
             log_dir=log_dir,
+            queue=queue,
         )
     except ConfigError as exc:
         fail(str(exc))

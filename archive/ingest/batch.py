@@ -8,6 +8,7 @@ or did not and fetches it again.  Each record yields a ``Result`` when its batch
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -30,15 +31,21 @@ from archive.storage.db import write_transaction
 from archive.storage.models import utcnow
 
 DISCOVERED_PER_BATCH = 5  # frontier links are cheap: a batch holds this many times batch_size of them
+COMMIT_SECONDS = 0.5  # a batch is written once its oldest record waited this long, however small it is
 
 
 class BatchWriter:
-    """Queues typed records and writes them ``batch_size`` at a time."""
+    """Queues typed records and writes them ``batch_size`` at a time, or ``commit_seconds`` after
+    the oldest of them came: a crawl killed at any moment loses at most that much work."""
 
-    def __init__(self, engine: Engine, ctx: BatchContext, batch_size: int = 200) -> None:
+    def __init__(
+        self, engine: Engine, ctx: BatchContext, batch_size: int = 200, commit_seconds: float = COMMIT_SECONDS
+    ) -> None:
         self.engine = engine
         self.ctx = ctx
         self.batch_size = max(1, batch_size)
+        self.commit_seconds = commit_seconds
+        self._since: float | None = None  # monotonic time the oldest queued record came
         self._articles: list[ArticleRecord] = []
         self._checks: list[GoneRecord] = []
         self._failures: list[FetchFailure] = []
@@ -65,11 +72,20 @@ class BatchWriter:
             self._links += len(record.refs)
         else:
             raise TypeError(f"not a crawl record: {type(record).__name__}")
+        if self._since is None:
+            self._since = time.monotonic()
         if (
             len(self._articles) >= self.batch_size
             or len(self._checks) >= self.batch_size
             or self._links >= self.batch_size * DISCOVERED_PER_BATCH
         ):
+            return self.flush()
+        return self.flush_if_due()
+
+    def flush_if_due(self) -> list[Result]:
+        """Write the batch if its oldest record has waited ``commit_seconds``: called on every record
+        and by the crawl's timer, so a quiet spell commits too."""
+        if self._since is not None and time.monotonic() - self._since >= self.commit_seconds:
             return self.flush()
         return []
 
@@ -79,6 +95,7 @@ class BatchWriter:
 
     def flush(self) -> list[Result]:
         """Write everything queued in one transaction."""
+        self._since = None
         if not self.queued:
             return []
         articles, checks, failures = self._articles, self._checks, self._failures
@@ -87,7 +104,9 @@ class BatchWriter:
         self._orders = []
         self._links = 0
         results: list[Result] = []
-        with write_transaction(self.engine) as session:
+        hosts = {r.host for r in articles} | {r.host for r in checks} | {r.host for r in failures}
+        hosts |= {w.host for w, _ in walks} | {d.host for d, _ in discovered} | {o.host for o, _ in orders}
+        with write_transaction(self.engine, [self.ctx.site_id(h) for h in hosts]) as session:
             write_discovered(session, self.ctx, discovered)  # first: an article's done mark must win
             if articles:
                 results += write_articles(session, self.ctx, articles)

@@ -31,7 +31,7 @@ from datasketch import MinHash
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from archive.storage.db import chunks
+from archive.storage.db import chunks, lock_clusters
 from archive.storage.models import Article, Cluster, MinhashBand, SiteRow, utcnow
 from archive.vocab import LEVEL_RANK
 
@@ -79,6 +79,9 @@ def cluster_articles(session: Session, articles: Sequence[tuple[int, str]], *, r
     ``reindex`` names articles whose content changed: their old bands are dropped first.
     """
     old = list(reindex)
+    if not articles and not old:
+        return
+    lock_clusters(session)
     for chunk in chunks(old, 500):
         session.execute(delete(MinhashBand).where(MinhashBand.article_id.in_(chunk)))
     sets: dict[int, set[str]] = {}

@@ -19,7 +19,7 @@ from archive.domain.identity import ArticleRef
 from archive.domain.records import PendingFetch, Record
 from archive.domain.sites import Site
 from archive.ingest import reads
-from archive.ingest.batch import BatchWriter
+from archive.ingest.batch import COMMIT_SECONDS, BatchWriter
 from archive.ingest.context import BatchContext, Result
 from archive.ingest.runs import RunCounts, finish_run, start_run
 from archive.ingest.years import settle_years
@@ -39,6 +39,7 @@ class IngestSession:
         *,
         mode: str = "incremental",
         batch_size: int = 200,
+        commit_seconds: float = COMMIT_SECONDS,
         confirm_after: timedelta = timedelta(hours=12),
         cluster: bool = True,
         run: bool = True,
@@ -57,7 +58,7 @@ class IngestSession:
             site_ids=site_ids,
             reextract=mode == "reextract",
         )
-        self.writer = BatchWriter(engine, self.ctx, batch_size)
+        self.writer = BatchWriter(engine, self.ctx, batch_size, commit_seconds)
 
     @classmethod
     def open(
@@ -67,6 +68,7 @@ class IngestSession:
         *,
         mode: str = "incremental",
         batch_size: int = 200,
+        commit_seconds: float = COMMIT_SECONDS,
         confirm_after: timedelta = timedelta(hours=12),
         cluster: bool = True,
     ) -> IngestSession:
@@ -76,6 +78,7 @@ class IngestSession:
             sites,
             mode=mode,
             batch_size=batch_size,
+            commit_seconds=commit_seconds,
             confirm_after=confirm_after,
             cluster=cluster,
             owns_engine=True,
@@ -93,6 +96,12 @@ class IngestSession:
         self.counts.add(results)
         return results
 
+    def flush_if_due(self) -> list[Result]:
+        """Write what is queued if it has waited long enough (the crawl's commit timer calls this)."""
+        results = self.writer.flush_if_due()
+        self.counts.add(results)
+        return results
+
     def flush(self) -> list[Result]:
         results = self.writer.flush()
         self.counts.add(results)
@@ -103,10 +112,7 @@ class IngestSession:
     ) -> None:
         """Store what is still queued, settle the year-less dates of the sites it touched, and close
         the run row with its counts."""
-        self.flush()
-        if self.ctx.dating:
-            settle_years(self.engine, self.ctx.dating)
-            self.ctx.dating.clear()
+        self.checkpoint()
         if self.ctx.run_id is not None:
             self.counts.take_crawler_stats(crawler_stats or {})
             finish_run(self.engine, self.ctx.run_id, status, requests, self.counts)
@@ -121,18 +127,26 @@ class IngestSession:
 
     # ---- reads ------------------------------------------------------------------------------
 
-    def pending(self) -> list[PendingFetch]:
-        """Article URLs an earlier, killed run found but never stored."""
-        return reads.pending_urls(self.engine, self.hosts)
+    def pending(self, hosts: Sequence[str] | None = None) -> list[PendingFetch]:
+        """Article URLs an earlier, killed run found but never stored (of ``hosts``: default, all)."""
+        return reads.pending_urls(self.engine, self.hosts if hosts is None else hosts)
 
-    def recheck_targets(self, limit: int) -> list[PendingFetch]:
-        return reads.recheck_targets(self.engine, self.hosts, limit)
+    def recheck_targets(self, limit: int, hosts: Sequence[str] | None = None) -> list[PendingFetch]:
+        return reads.recheck_targets(self.engine, self.hosts if hosts is None else hosts, limit)
 
     def known_titles(self, host: str, refs: Sequence[ArticleRef]) -> dict[str, str | None]:
         return reads.known_titles(self.engine, host, refs)
 
-    def walk_states(self) -> reads.WalkStates:
-        return reads.walk_states(self.engine, self.hosts)
+    def walk_states(self, hosts: Sequence[str] | None = None) -> reads.WalkStates:
+        return reads.walk_states(self.engine, self.hosts if hosts is None else hosts)
+
+    def checkpoint(self) -> None:
+        """Store what is queued and settle the year-less dates of the sites written so far: what a
+        long-running worker does after each batch of sites, as a crawl does at its end."""
+        self.flush()
+        if self.ctx.dating:
+            settle_years(self.engine, self.ctx.dating)
+            self.ctx.dating.clear()
 
 
 def register_sites(engine: Engine, sites: Sequence[Site]) -> dict[str, int]:

@@ -70,6 +70,7 @@ class ScheduleConfig:
     registry: str | None = None
     log_dir: Path = Path("kpu-archive-logs")
     keep_logs: int = 20
+    queue: str | None = None  # redis://…: jobs go on a distributed crawl's queue, for its workers
     # the child command a crawl runs as; tests replace it, everyone else leaves it alone
     crawl_command: tuple[str, ...] = field(default=(sys.executable, "-m", "archive", "crawl"))
 
@@ -79,7 +80,9 @@ _TABLES = {
     "limits": {"max_parallel", "crawl_timeout", "stop_grace"},
     "sites": {"include", "exclude", "registry"},
     "logs": {"dir", "keep"},
+    "queue": {"url"},
 }
+_RENAMED = {"dir": "log_dir", "keep": "keep_logs", "url": "queue"}  # file key -> setting
 
 
 def load_config(path: str | Path | None = None, **overrides: Any) -> ScheduleConfig:
@@ -98,7 +101,7 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> ScheduleCon
             for key, value in body.items():
                 if key not in _TABLES[table]:
                     raise ConfigError(f"config {path}: unknown setting {table}.{key}")
-                values["log_dir" if key == "dir" else "keep_logs" if key == "keep" else key] = value
+                values[_RENAMED.get(key, key)] = value
     values.update({k: v for k, v in overrides.items() if v is not None})
     return _build(values)
 
@@ -123,7 +126,7 @@ def _build(values: dict[str, Any]) -> ScheduleConfig:
             out[key] = tuple(i for i in items if i.strip())
         elif key == "log_dir":
             out[key] = Path(str(value)).expanduser()
-        elif key == "registry":
+        elif key in ("registry", "queue"):
             out[key] = str(value) or None
         else:
             out[key] = value

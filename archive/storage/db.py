@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -82,6 +82,8 @@ def open_engine(url: str | None = None, *, readonly: bool = False) -> Engine:
             if readonly:
                 check_current(conn, shown)
             else:
+                if engine.dialect.name == "postgresql":  # workers starting together: one migrates
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATE_LOCK_KEY})
                 migrate(conn)
     except SQLAlchemyError as exc:
         engine.dispose()
@@ -206,25 +208,42 @@ def schema_diff(conn: Connection) -> list[object]:
 
 
 WRITE_LOCK = "kpu_write_lock"  # execution option: this transaction takes the archive's write lock first
-_PG_WRITE_LOCK_KEY = 0x6B707561  # "kpua"
+_PG_WRITE_LOCK_KEY = 0x6B707561  # "kpua": the whole archive
+_PG_SITE_LOCK_KEY = 0x6B707573  # "kpus", with the site id: one site's rows
+_PG_CLUSTER_LOCK_KEY = 0x6B707563  # "kpuc": the clusters
+_PG_MIGRATE_LOCK_KEY = 0x6B70756D  # "kpum": creating or upgrading the schema
 
 
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Session]:
-    """A session in a transaction that holds the archive's write lock from its first statement,
-    committed on leaving (rolled back on an error).
+def write_transaction(engine: Engine, sites: Iterable[int] | None = None) -> Iterator[Session]:
+    """A session in a transaction that holds the write lock of the sites it writes (``None``: the
+    whole archive's) from its first statement, committed on leaving (rolled back on an error).
 
-    Several crawl processes write one archive (the scheduler runs them in parallel).  A batch reads
-    "which of these do we have?" and then writes; without the lock, two processes can both find an
-    article missing and both insert it.  SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a transaction-level
-    advisory lock.  Batches are short, so writers queue for milliseconds, not minutes.
+    Several crawl processes write one archive (the scheduler's children, workers on several
+    machines).  A batch reads "which of these do we have?" and then writes; without a lock, two
+    processes can both find an article missing and both insert it.  Article identity is per site,
+    so on PostgreSQL the lock is a transaction-level advisory lock per site, taken in site order
+    (no deadlock): writers of different sites never wait for each other.  What crosses sites, the
+    clusters, takes its own short lock (``lock_clusters``).  SQLite has one writer at a time anyway:
+    ``BEGIN IMMEDIATE``.
     """
     with Session(engine) as session:
         connection = session.connection(execution_options={WRITE_LOCK: True})
         if engine.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK_KEY})
+            if sites is None:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK_KEY})
+            for site_id in sorted(set(sites or ())):
+                connection.execute(text("SELECT pg_advisory_xact_lock(:k, :s)"), {"k": _PG_SITE_LOCK_KEY, "s": site_id})
         yield session
         session.commit()
+
+
+def lock_clusters(session: Session) -> None:
+    """Hold the clusters' lock until the caller's transaction ends: two writers indexing copies of
+    one release at once would otherwise each open a cluster for it (PostgreSQL; SQLite's writer is
+    alone already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CLUSTER_LOCK_KEY})
 
 
 def _sqlite_begin(conn: Connection) -> None:

@@ -49,6 +49,8 @@ class SampleWorld:
     requests: list[tuple[str, str, int]] = field(default_factory=list)
     on_request: Callable[[str, str], None] | None = None  # called with (host, path) before answering
     down: set[str] = field(default_factory=set)  # hosts that drop every connection unanswered
+    in_flight: dict[str, int] = field(default_factory=dict)  # requests being answered now, per host
+    most_in_flight: dict[str, int] = field(default_factory=dict)  # the most at once, per host
     _failed: set[tuple[str, str]] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -120,6 +122,17 @@ class _Handler(BaseHTTPRequestHandler):
     site: SampleSite
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        world, host = self.world, self.site.host
+        with world._lock:
+            world.in_flight[host] = world.in_flight.get(host, 0) + 1
+            world.most_in_flight[host] = max(world.most_in_flight.get(host, 0), world.in_flight[host])
+        try:
+            self._answer()
+        finally:
+            with world._lock:
+                world.in_flight[host] -= 1
+
+    def _answer(self) -> None:
         if self.world.on_request is not None:
             self.world.on_request(self.site.host, self.path)
         if self.site.host in self.world.down:

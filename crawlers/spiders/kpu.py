@@ -116,6 +116,8 @@ class KpuSpider(scrapy.Spider):
         self._home_links: dict[str, set[tuple[str, str]]] = {}
         self._quiet_pages: dict[tuple[str, str], int] = {}  # consecutive listing pages with nothing new
         self._walks: dict[tuple[str, str], tuple[bool, int]] = {}  # (walked to the end before, open page)
+        self._pending: set[str] = set()  # article URLs a killed run found and this one fetches first
+        self._resumed: set[tuple[str, str]] = set()  # categories whose first walk jumped to where it was
         self._hosts_by_netloc = {urlsplit(s.fetch_base).netloc: s.host for s in self.sites}
         self.max_pages = 1000
         self.stop_pages = 1
@@ -129,6 +131,10 @@ class KpuSpider(scrapy.Spider):
         crawler.signals.connect(spider._count_request, signal=signals.request_reached_downloader)
         return spider
 
+    def mode_of(self, site: Site) -> str:
+        """How this site is crawled: the spider's mode (a worker takes it from each site's job)."""
+        return self.mode
+
     # ---- start: what an earlier, killed run left unfetched, then the home pages (or rechecks) ----
 
     @property
@@ -138,6 +144,7 @@ class KpuSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for pending in self.archive.pending():
+            self._pending.add(pending.url)
             if (request := self._pending_request(pending)) is not None:
                 self.crawler.stats.inc_value("kpu/resumed_articles")
                 yield request
@@ -211,10 +218,10 @@ class KpuSpider(scrapy.Spider):
         titles = {refs[u].canonical_url: t for u, t in listing.titles.items() if u in refs}
         self._count(site, "listed", len(new_items))
         to_fetch = list(articles)
-        if self.mode == "incremental":
+        if self.mode_of(site) == "incremental":
             known = self.archive.known_titles(site.host, list(articles.values()))  # one query per listing page
             to_fetch = [u for u in articles if u not in known or listed_title_changed(titles.get(u), known[u])]
-            fresh = set(to_fetch)
+            fresh = set(to_fetch) - self._pending  # what a killed run found is not news: it is fetched anyway
             self.crawler.stats.inc_value("kpu/articles_skipped_known", len(articles) - len(to_fetch))
             if new_items and not any(refs[u].canonical_url in fresh for u in new_items):
                 self._quiet_pages[key] = self._quiet_pages.get(key, 0) + 1
@@ -238,14 +245,17 @@ class KpuSpider(scrapy.Spider):
             yield ListingWalk(site.host, category_id, page, completed=True)
             return
         walked_before, open_page = self._walks.get(key, (False, 0))
-        if (
-            self.mode == "incremental"
-            and walked_before
-            and page > open_page
-            and self._quiet_pages.get(key, 0) >= self.stop_pages
-        ):
+        quiet = self.mode_of(site) == "incremental" and self._quiet_pages.get(key, 0) >= self.stop_pages
+        if quiet and walked_before and page > open_page:
             self.crawler.stats.inc_value("kpu/listing_incremental_stops")
             yield ListingWalk(site.host, category_id, page, completed=False)
+        elif quiet and not walked_before and open_page > page + 1 and key not in self._resumed:
+            # a first walk that a killed run left at ``open_page``: what lies before it is archived or
+            # on the frontier, so the walk goes on from there instead of repeating itself
+            self._resumed.add(key)
+            self._last_item.pop(key, None)  # the pages between are not walked: no neighbours across them
+            self.crawler.stats.inc_value("kpu/listing_walks_resumed")
+            yield self._listing_request(site, category_id, label, open_page)
         elif page < self.max_pages:
             yield self._listing_request(site, category_id, label, page + 1)
         else:

@@ -1,0 +1,156 @@
+"""``worker``, and ``crawl --queue``: a crawl spread over many processes and machines.
+
+``crawl --queue redis://…`` puts one job per chosen site on the shared Redis queue and returns
+(``--workers N`` also starts N local workers and waits for them).  ``worker --queue redis://…``
+takes site jobs from that queue, one lease per site, and writes to the shared PostgreSQL archive.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from archive.cli.app import fail
+from archive.cli.options import db_option, registry_option
+from archive.storage.db import resolve_url
+
+if TYPE_CHECKING:
+    from crawlers.queue import SiteQueue
+
+F = TypeVar("F", bound=Any)
+QUEUE_HELP = "The shared work queue, redis://HOST:PORT/DB [env: KPU_QUEUE]."
+
+
+def queue_option(func: F) -> F:
+    return click.option("--queue", type=str, default=None, envvar="KPU_QUEUE", metavar="URL", help=QUEUE_HELP)(func)
+
+
+def shared_archive(db: str | None) -> str:
+    """The archive URL every worker writes to: PostgreSQL, since SQLite has one writer per file."""
+    url = resolve_url(db)
+    if not url.startswith("postgresql"):
+        fail("workers share one archive: give --db postgresql://… (SQLite takes one writer at a time)")
+    return url
+
+
+def connect_queue(url: str) -> SiteQueue:
+    """The site queue at ``url``, or one clear line where Redis is not there."""
+    from crawlers.queue import SiteQueue
+
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        fail(f"--queue must be a redis:// URL, not {url!r}")
+    try:
+        queue = SiteQueue.from_url(url)
+        queue.server.ping()
+    except Exception as exc:  # redis raises several kinds; each means the queue cannot be used
+        fail(f"cannot reach the queue at {url}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+    return queue
+
+
+@click.command()
+@queue_option
+@click.option(
+    "--idle-exit",
+    type=click.FloatRange(0),
+    default=0,
+    metavar="SECONDS",
+    help="Exit once no site has been queued or crawled for this long [default: 0, wait for ever].",
+)
+@click.option(
+    "--sites-at-once",
+    type=click.IntRange(1),
+    default=None,
+    metavar="N",
+    help="Sites this worker leases at a time [default: 8].",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@registry_option
+@db_option
+def worker(
+    queue: str | None, idle_exit: float, sites_at_once: int | None, verbose: bool, registry: str | None, db: str | None
+) -> None:
+    """Run one crawl worker: take site jobs from the shared queue, write to the shared archive.
+
+    Example: kpu-archive worker --queue redis://127.0.0.1:6379/0 --db postgresql://archive@db/kpu
+    """
+    from archive.cli import archives
+    from archive.cli.crawl import check_writable
+
+    if not queue:
+        fail("name the shared queue with --queue redis://HOST:PORT/DB (or KPU_QUEUE)")
+    url = shared_archive(db)
+    connect_queue(queue)
+    reg = archives.registry(registry)
+    engine = archives.for_writing(url)
+    check_writable(engine)
+    engine.dispose()
+    run_worker(queue, str(reg.source), url, idle_exit=idle_exit, sites_at_once=sites_at_once, verbose=verbose)
+
+
+def run_worker(
+    queue: str, registry: str, db_url: str, *, idle_exit: float, sites_at_once: int | None, verbose: bool
+) -> None:
+    import warnings
+
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.exceptions import ScrapyDeprecationWarning
+    from scrapy.settings import Settings
+
+    from crawlers.spiders.kpu_worker import KpuWorkerSpider
+
+    # scrapy-redis 0.9 passes ``spider=`` to the stats on every request: noise, not news for a user
+    warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
+    name = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    settings = Settings()
+    settings.setmodule("crawlers.settings", priority="project")
+    for key, value in {
+        "KPU_ARCHIVE_DB": db_url,
+        "KPU_REGISTRY": registry,
+        "LOG_LEVEL": "INFO" if verbose else "WARNING",
+        "KPU_PROGRESS_INTERVAL": 0,
+        "REDIS_URL": queue,
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_QUEUE_KEY": f"kpu:worker:{name}:requests",
+        "SCHEDULER_DUPEFILTER_KEY": f"kpu:worker:{name}:dupefilter",
+        "SCHEDULER_PERSIST": False,  # the archive's frontier, not Redis, is what a new owner resumes from
+        "SCHEDULER_FLUSH_ON_START": True,
+        **({"KPU_WORKER_SITES": sites_at_once} if sites_at_once else {}),
+    }.items():
+        settings.set(key, value, priority="cmdline")
+    process = CrawlerProcess(settings)
+    process.crawl(process.create_crawler(KpuWorkerSpider), worker=name, idle_exit=idle_exit, registry=registry)
+    process.start()
+
+
+def enqueue(queue_url: str, hosts: Sequence[str], mode: str, recheck_limit: int) -> tuple[int, int]:
+    """Queue one job per site; (queued, already queued or being crawled)."""
+    from crawlers.queue import SiteJob
+
+    queue = connect_queue(queue_url)
+    queued = queue.push([SiteJob(h, mode, recheck_limit) for h in hosts])
+    return queued, len(hosts) - queued
+
+
+def run_local_workers(count: int, queue_url: str, registry: str, db_url: str, verbose: bool) -> list[int]:
+    """Start ``count`` workers here and wait until the queue is drained; their run ids."""
+    folder = Path(tempfile.mkdtemp(prefix="kpu-workers-"))
+    processes = []
+    for number in range(count):
+        env = {**os.environ, "KPU_RUN_ID_FILE": str(folder / f"run-{number}")}
+        command = [sys.executable, "-m", "archive", "worker", "--queue", queue_url, "--db", db_url,
+                   "--registry", registry, "--idle-exit", "3", *(["-v"] if verbose else [])]  # fmt: skip
+        processes.append(subprocess.Popen(command, env=env))
+    codes = [p.wait() for p in processes]
+    if any(codes):
+        fail(f"{sum(1 for c in codes if c)} of {count} workers failed (exit codes {codes})")
+    return [int(f.read_text()) for f in sorted(folder.glob("run-*"))]

@@ -1,0 +1,147 @@
+"""The same spider as a worker of a distributed crawl: it takes site jobs from Redis (scrapy-redis's
+``RedisMixin``), leases each site for as long as it crawls it, and writes to the shared archive.
+
+Its requests go through scrapy-redis's scheduler and dupefilter under keys of its own
+(``kpu:worker:{name}:…``), so they wait in Redis rather than in memory.  What a site needs comes
+from the archive, as for a single crawl: the frontier's unfetched URLs first, the walk states,
+the known titles.  A worker killed at any moment loses nothing: its leases expire, another worker
+puts its sites back on the queue (``SiteQueue.reap``) and crawls them from what the frontier says
+is left, walking each listing on from where the dead one was.
+
+It exits once no site has been queued or crawled anywhere for ``KPU_WORKER_IDLE_EXIT`` seconds
+(0: it waits for work for ever).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, cast
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy_redis.spiders import RedisMixin
+from twisted.internet.task import LoopingCall
+
+from archive.domain.sites import Site
+
+from ..queue import HEARTBEAT_SECONDS, JOBS, SiteJob, SiteQueue
+from .kpu import KpuSpider
+
+
+class KpuWorkerSpider(RedisMixin, KpuSpider):
+    name = "kpu-worker"
+    redis_key = JOBS
+
+    def __init__(self, *args: Any, worker: str = "", idle_exit: str | float = 0, **kwargs: Any) -> None:
+        kwargs.setdefault("sites", "all")
+        super().__init__(*args, **kwargs)
+        self.worker = worker
+        self.idle_exit = float(idle_exit)
+        self._owned: dict[str, SiteJob] = {}
+        self._modes: dict[str, str] = {}
+        self._quiet_since = time.monotonic()
+        self._heartbeat: LoopingCall | None = None
+        self.queue: SiteQueue | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> KpuWorkerSpider:
+        spider = cast(KpuWorkerSpider, super().from_crawler(crawler, *args, **kwargs))
+        spider.redis_batch_size = crawler.settings.getint("KPU_WORKER_SITES")
+        spider.setup_redis(crawler)  # connects spider_idle, where the jobs are taken
+        spider.queue = SiteQueue(spider.server)
+        crawler.signals.connect(spider._opened, signal=signals.spider_opened)
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        return spider
+
+    def mode_of(self, site: Site) -> str:
+        return self._modes.get(site.host, self.mode)
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        return  # the work comes from the queue, taken when the spider is idle
+        yield  # an async generator that yields nothing
+
+    # ---- jobs -------------------------------------------------------------------------------
+
+    def make_request_from_data(self, data: bytes) -> Iterator[scrapy.Request]:
+        """A site job becomes the site's start requests, once this worker holds its lease."""
+        assert self.queue is not None
+        job = SiteJob.loads(data)
+        site = self.registry.get(job.host)
+        if site is None:
+            self.logger.warning("job for %s: not in this worker's registry; dropped", job.host)
+            return
+        if not self.queue.take(job, self.worker):
+            self.logger.info("%s is crawled by another worker; its job is dropped", job.host)
+            return
+        self._owned[job.host] = job
+        self._modes[job.host] = job.mode
+        self.crawler.stats.inc_value("kpu/worker/sites_taken")
+        for pending in self.archive.pending([job.host]):
+            if (request := self._pending_request(pending)) is not None:
+                self.crawler.stats.inc_value("kpu/resumed_articles")
+                yield request
+        if job.mode == "recheck":
+            for target in self.archive.recheck_targets(job.recheck_limit, [job.host]):
+                if (request := self._pending_request(target)) is not None:
+                    self.crawler.stats.inc_value("kpu/rechecked_articles")
+                    yield request
+            return
+        self._walks.update(self.archive.walk_states([job.host]))
+        yield scrapy.Request(
+            site.fetch_base + "/",
+            callback=self.parse_home,
+            errback=self.on_error,
+            cb_kwargs={"site": site},
+            priority=10,
+        )
+
+    def spider_idle(self) -> None:
+        """Nothing left to fetch: the sites this worker owned are crawled.  Store them, free them,
+        put back the sites of dead workers, and take the next jobs (or exit, once idle long enough)."""
+        assert self.queue is not None
+        if self._owned:
+            self.archive.checkpoint()  # stored before the lease is freed: the archive stays the truth
+            for host in list(self._owned):
+                self.queue.release(host, self.worker)
+                self._forget(host)
+        if reaped := self.queue.reap():
+            self.logger.warning("%d sites of a worker that stopped are queued again", reaped)
+        self.schedule_next_requests()
+        queued, taken = self.queue.depth()
+        if self._owned or queued or taken:
+            self._quiet_since = time.monotonic()
+        elif self.idle_exit and time.monotonic() - self._quiet_since >= self.idle_exit:
+            return  # the spider closes: no work anywhere for that long
+        raise DontCloseSpider
+
+    def _forget(self, host: str) -> None:
+        """Drop a crawled site's walk state: a worker runs for days, its memory must not grow."""
+        self._owned.pop(host, None)
+        self._modes.pop(host, None)
+        for table in (self._previous, self._seen, self._last_item, self._quiet_pages, self._walks):
+            for key in [k for k in table if k[0] == host]:
+                del table[key]
+        self._home_links.pop(host, None)
+        self._resumed = {k for k in self._resumed if k[0] != host}
+
+    # ---- leases -----------------------------------------------------------------------------
+
+    def _opened(self, spider: Any) -> None:
+        self._heartbeat = LoopingCall(self._beat)
+        self._heartbeat.start(HEARTBEAT_SECONDS, now=False)
+
+    def _beat(self) -> None:
+        if self.queue is not None and self._owned:
+            self.queue.extend(list(self._owned), self.worker)
+
+    def _closed(self, spider: Any, reason: str) -> None:
+        """A worker that stops (SIGTERM, Ctrl-C) frees its sites at once; the pipeline has stored
+        what it fetched, and the frontier knows the rest."""
+        if self._heartbeat is not None and self._heartbeat.running:
+            self._heartbeat.stop()
+        if self.queue is not None:
+            for host, job in list(self._owned.items()):
+                self.queue.release(host, self.worker)
+                self.queue.push([job])
