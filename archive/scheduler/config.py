@@ -101,7 +101,7 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> ScheduleCon
             for key, value in body.items():
                 if key not in _TABLES[table]:
                     raise ConfigError(f"config {path}: unknown setting {table}.{key}")
-                values[_RENAMED.get(key, key)] = value
+                values[_RENAMED.get(str(key), str(key))] = value
     values.update({k: v for k, v in overrides.items() if v is not None})
     return _build(values)
 
