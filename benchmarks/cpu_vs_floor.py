@@ -1,0 +1,101 @@
+"""CPU and peak memory per archived article, against a bare Scrapy spider on the same pages, in one run.
+
+    python benchmarks/cpu_vs_floor.py [--posts 300] [--rounds 2]
+
+The local sample world (three sites, N synthetic posts each, on 127.0.0.1) is crawled by a minimal
+Scrapy spider (home page → category links → listing pages → article pages, one selector per
+article, no pipeline) and by ``kpu-archive crawl --all`` into a fresh SQLite archive, alternately,
+``--rounds`` times; each in its own process, measured by ``wait4`` (user + system CPU, peak RSS).
+Both use the project's politeness settings with the download delay at 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from crawlers.sample.server import demo_world, write_registry
+
+BARE = """
+import sys
+import scrapy
+from scrapy.crawler import CrawlerProcess
+from scrapy.linkextractors import LinkExtractor
+
+class Bare(scrapy.Spider):
+    name = "bare"
+    start_urls = sys.argv[1:]
+    listings = LinkExtractor(allow=[r"/blog/category/"])
+    articles = LinkExtractor(allow=[r"/blog/read/"])
+
+    def parse(self, response):
+        for link in self.listings.extract_links(response):
+            yield response.follow(link, self.parse)
+        for link in self.articles.extract_links(response):
+            yield response.follow(link, self.parse_article)
+
+    def parse_article(self, response):
+        yield {"url": response.url, "title": response.css("h1::text").get()}
+
+settings = {key: value for key, value in vars(__import__("crawlers.settings", fromlist=["x"])).items() if key.isupper()}
+for key in ("ITEM_PIPELINES", "EXTENSIONS", "SPIDER_MODULES", "NEWSPIDER_MODULE"):
+    settings.pop(key, None)
+settings.update(LOG_LEVEL="WARNING", DOWNLOAD_DELAY=0)
+process = CrawlerProcess(settings)
+process.crawl(Bare)
+process.start()
+"""
+
+
+def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """(CPU seconds, peak RSS in MiB, wall seconds) of one child process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"{command[:4]} failed: {process.stderr.read().decode()[-500:] if process.stderr else status}")
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=300, help="synthetic posts per site")
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    world = demo_world(args.posts, per_page=10)
+    folder = Path(tempfile.mkdtemp(prefix="kpu-cpu-"))
+    (folder / "bare.py").write_text(BARE, encoding="utf-8")
+    env = {**os.environ, "KPU_DOWNLOAD_DELAY": "0", "KPU_ARCHIVE_DB": "", "PYTHONPATH": str(Path.cwd())}
+    results: dict[str, list[tuple[float, float, float]]] = {"bare Scrapy": [], "kpu-archive": []}
+    with world.serve() as base_urls:
+        registry = write_registry(folder / "sites.csv", world, base_urls)
+        for round_number in range(args.rounds):
+            before = len(world.requests)
+            results["bare Scrapy"].append(measure([sys.executable, str(folder / "bare.py"), *base_urls.values()], env))
+            bare_requests = len(world.requests) - before
+            db = folder / f"archive-{round_number}.db"
+            before = len(world.requests)
+            command = [sys.executable, "-m", "archive", "crawl", "--all", "--registry", str(registry), "--db", str(db)]
+            results["kpu-archive"].append(measure(command, env))
+            ours_requests = len(world.requests) - before
+    articles = len(world.articles)
+    print(
+        f"{articles} articles on {len(world.sites)} sites; requests: bare {bare_requests}, kpu-archive {ours_requests}"
+    )
+    best = {name: min(runs) for name, runs in results.items()}  # the least disturbed run of each
+    for name, (cpu, rss, wall) in best.items():
+        print(
+            f"{name:<12} {cpu * 1000 / articles:6.2f} ms CPU per article  peak RSS {rss:6.1f} MiB  wall {wall:5.1f} s"
+        )
+    (bare_cpu, bare_rss, _), (our_cpu, our_rss, _) = best["bare Scrapy"], best["kpu-archive"]
+    print(f"ratio        CPU {our_cpu / bare_cpu:.2f}x  peak RSS {our_rss / bare_rss:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
