@@ -13,6 +13,7 @@ import csv
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ class SampleWorld:
     down: set[str] = field(default_factory=set)  # hosts that drop every connection unanswered
     in_flight: dict[str, int] = field(default_factory=dict)  # requests being answered now, per host
     most_in_flight: dict[str, int] = field(default_factory=dict)  # the most at once, per host
+    latency: float = 0.0  # seconds each answer takes, as from a server far away
     _failed: set[tuple[str, str]] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -99,18 +101,21 @@ class SampleWorld:
         return 404, {}, b"<html><body><h1>404</h1><p>Halaman tidak ditemukan</p></body></html>"
 
     @contextmanager
-    def serve(self) -> Iterator[dict[str, str]]:
-        """Start one server per site; yields ``{host: base_url}`` and stops them on exit."""
+    def serve(self, own_addresses: bool = False) -> Iterator[dict[str, str]]:
+        """Start one server per site; yields ``{host: base_url}`` and stops them on exit.  With
+        ``own_addresses`` each site listens on its own 127.0.x.y, so Scrapy's per-site slots (keyed
+        by host name) see them as different sites, as on the real network."""
         servers = []
         world = self
         try:
-            for site in self.sites:
+            for number, site in enumerate(self.sites):
                 handler = type("Handler", (_Handler,), {"world": world, "site": site})
-                server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+                address = f"127.0.{1 + number // 250}.{1 + number % 250}" if own_addresses else "127.0.0.1"
+                server = ThreadingHTTPServer((address, 0), handler)
                 server.daemon_threads = True
                 threading.Thread(target=server.serve_forever, daemon=True).start()
                 servers.append((site.host, server))
-            yield {host: f"http://127.0.0.1:{server.server_address[1]}" for host, server in servers}
+            yield {host: f"http://{server.server_address[0]}:{server.server_address[1]}" for host, server in servers}
         finally:
             for _, server in servers:
                 server.shutdown()
@@ -133,6 +138,8 @@ class _Handler(BaseHTTPRequestHandler):
                 world.in_flight[host] -= 1
 
     def _answer(self) -> None:
+        if self.world.latency:
+            time.sleep(self.world.latency)
         if self.world.on_request is not None:
             self.world.on_request(self.site.host, self.path)
         if self.site.host in self.world.down:
