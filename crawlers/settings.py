@@ -60,6 +60,5 @@ KPU_REMOVAL_CONFIRM_HOURS = 12.0  # a takedown counts once a check this long aft
 KPU_RETRY_BACKOFF_BASE = 2.0  # seconds; doubled on each retry unless Retry-After says otherwise
 KPU_RETRY_BACKOFF_MAX = 120.0
 KPU_PROGRESS_INTERVAL = 5.0  # seconds between progress updates; 0 turns them off
-KPU_WORKER_SITES = int(
-    os.environ.get("KPU_WORKER_SITES", "8")
-)  # sites a worker of a distributed crawl leases at a time (one owner per site)
+# sites a worker of a distributed crawl leases at a time (one owner per site)
+KPU_WORKER_SITES = int(os.environ.get("KPU_WORKER_SITES", "32"))

@@ -121,7 +121,7 @@ def crawl(
         queued, skipped = enqueue(queue, [s.host for s in chosen], mode, recheck_limit)
         click.echo(f"queued {queued} sites ({mode}) on {queue}; {skipped} were queued or being crawled already")
         if workers:
-            for worker_run in run_local_workers(workers, queue, str(reg.source), db_url, verbose):
+            for worker_run in run_local_workers(workers, queue, str(reg.source), db_url, verbose, len(chosen)):
                 print_summary(for_writing(db_url), worker_run, fmt)
         return
     engine = for_writing(db)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from crawlers.queue import SiteQueue
 
 F = TypeVar("F", bound=Any)
+MAX_SHARE = 64  # sites one local worker leases at a time, at most
 QUEUE_HELP = "The shared work queue, redis://HOST:PORT/DB [env: KPU_QUEUE]."
 
 
@@ -70,7 +71,7 @@ def connect_queue(url: str) -> SiteQueue:
     type=click.IntRange(1),
     default=None,
     metavar="N",
-    help="Sites this worker leases at a time [default: 8].",
+    help="Sites this worker leases at a time [default: 32].",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 @registry_option
@@ -141,14 +142,17 @@ def enqueue(queue_url: str, hosts: Sequence[str], mode: str, recheck_limit: int)
     return queued, len(hosts) - queued
 
 
-def run_local_workers(count: int, queue_url: str, registry: str, db_url: str, verbose: bool) -> list[int]:
-    """Start ``count`` workers here and wait until the queue is drained; their run ids."""
+def run_local_workers(count: int, queue_url: str, registry: str, db_url: str, verbose: bool, sites: int) -> list[int]:
+    """Start ``count`` workers here, each leasing its share of the ``sites`` queued (unless
+    ``KPU_WORKER_SITES`` says otherwise), and wait until the queue is drained; their run ids."""
     folder = Path(tempfile.mkdtemp(prefix="kpu-workers-"))
+    share = os.environ.get("KPU_WORKER_SITES") or str(min(MAX_SHARE, max(1, -(-sites // count))))
     processes = []
     for number in range(count):
         env = {**os.environ, "KPU_RUN_ID_FILE": str(folder / f"run-{number}")}
         command = [sys.executable, "-m", "archive", "worker", "--queue", queue_url, "--db", db_url,
-                   "--registry", registry, "--idle-exit", "3", *(["-v"] if verbose else [])]  # fmt: skip
+                   "--registry", registry, "--idle-exit", "3", "--sites-at-once", share,
+                   *(["-v"] if verbose else [])]  # fmt: skip
         processes.append(subprocess.Popen(command, env=env))
     codes = [p.wait() for p in processes]
     if any(codes):

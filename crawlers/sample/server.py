@@ -114,10 +114,10 @@ class SampleWorld:
                 server = ThreadingHTTPServer((address, 0), handler)
                 server.daemon_threads = True
                 threading.Thread(target=server.serve_forever, daemon=True).start()
-                servers.append((site.host, server))
-            yield {host: f"http://{server.server_address[0]}:{server.server_address[1]}" for host, server in servers}
+                servers.append((site.host, address, server))
+            yield {host: f"http://{address}:{server.server_address[1]}" for host, address, server in servers}
         finally:
-            for _, server in servers:
+            for _, _, server in servers:
                 server.shutdown()
                 server.server_close()
 

@@ -21,6 +21,7 @@ from typing import Any, cast
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.spiders import RedisMixin
 from twisted.internet.task import LoopingCall
 
@@ -28,6 +29,9 @@ from archive.domain.sites import Site
 
 from ..queue import HEARTBEAT_SECONDS, JOBS, SiteJob, SiteQueue
 from .kpu import KpuSpider
+
+TICK_SECONDS = 1.0
+DONE_TICKS = 2  # a site with no work for this many ticks in a row is done (a callback may be between yields)
 
 
 class KpuWorkerSpider(RedisMixin, KpuSpider):
@@ -40,9 +44,13 @@ class KpuWorkerSpider(RedisMixin, KpuSpider):
         self.worker = worker
         self.idle_exit = float(idle_exit)
         self._owned: dict[str, SiteJob] = {}
+        self._work: dict[str, int] = {}  # per owned site: requests scheduled whose callback has not ended
+        self._done_ticks: dict[str, int] = {}  # per owned site: ticks in a row it had no work
         self._modes: dict[str, str] = {}
         self._quiet_since = time.monotonic()
-        self._heartbeat: LoopingCall | None = None
+        self._ticker: LoopingCall | None = None
+        self._last_beat = 0.0
+        self._closing = False
         self.queue: SiteQueue | None = None
 
     @classmethod
@@ -52,6 +60,8 @@ class KpuWorkerSpider(RedisMixin, KpuSpider):
         spider.setup_redis(crawler)  # connects spider_idle, where the jobs are taken
         spider.queue = SiteQueue(spider.server)
         crawler.signals.connect(spider._opened, signal=signals.spider_opened)
+        crawler.signals.connect(spider._scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(spider._dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
 
@@ -97,22 +107,99 @@ class KpuWorkerSpider(RedisMixin, KpuSpider):
             priority=10,
         )
 
-    def spider_idle(self) -> None:
-        """Nothing left to fetch: the sites this worker owned are crawled.  Store them, free them,
-        put back the sites of dead workers, and take the next jobs (or exit, once idle long enough)."""
+    # ---- work per site: a site is done when no request of it waits for its callback ------------
+
+    @staticmethod
+    def _host_of(request: scrapy.Request) -> str | None:
+        site = request.cb_kwargs.get("site")
+        return site.host if isinstance(site, Site) else None
+
+    def _scheduled(self, request: scrapy.Request, spider: Any = None) -> None:
+        host = self._host_of(request)
+        # a retry or a redirect continues a request that never reaches its callback: not new work
+        if host in self._owned and not (request.meta.get("retry_times") or request.meta.get("redirect_times")):
+            self._work[host] = self._work.get(host, 0) + 1
+
+    def _dropped(self, request: scrapy.Request, spider: Any = None) -> None:
+        self.work_done(request)
+
+    def work_done(self, request: scrapy.Request | None) -> None:
+        host = self._host_of(request) if request is not None else None
+        if host in self._work:
+            self._work[host] -= 1
+
+    def parse_home(self, response: Any, **kwargs: Any) -> Iterator[Any]:  # type: ignore[override]
+        try:
+            yield from super().parse_home(response, **kwargs)
+        finally:
+            self.work_done(response.request)
+
+    def parse_listing(self, response: Any, **kwargs: Any) -> Iterator[Any]:  # type: ignore[override]
+        try:
+            yield from super().parse_listing(response, **kwargs)
+        finally:
+            self.work_done(response.request)
+
+    def parse_article(self, response: Any, **kwargs: Any) -> Iterator[Any]:  # type: ignore[override]
+        try:
+            yield from super().parse_article(response, **kwargs)
+        finally:
+            self.work_done(response.request)
+
+    def on_error(self, failure: Any) -> Iterator[Any]:
+        try:
+            yield from super().on_error(failure)
+        finally:
+            self.work_done(getattr(failure, "request", None))
+
+    def _tick(self) -> None:
+        """Every second: beat the leases, store and free the sites that are done, put back the
+        sites of dead workers, and take new jobs while this worker has room for more sites."""
         assert self.queue is not None
-        if self._owned:
+        now = time.monotonic()
+        if now - self._last_beat >= HEARTBEAT_SECONDS and self._owned:
+            self.queue.extend(list(self._owned), self.worker)
+            self._last_beat = now
+        finished = []
+        for host in self._owned:
+            quiet = self._work.get(host, 0) <= 0
+            self._done_ticks[host] = self._done_ticks.get(host, 0) + 1 if quiet else 0
+            if self._done_ticks[host] >= DONE_TICKS:
+                finished.append(host)
+        if finished:
             self.archive.checkpoint()  # stored before the lease is freed: the archive stays the truth
-            for host in list(self._owned):
+            for host in finished:
                 self.queue.release(host, self.worker)
                 self._forget(host)
         if reaped := self.queue.reap():
             self.logger.warning("%d sites of a worker that stopped are queued again", reaped)
-        self.schedule_next_requests()
+        room = self.redis_batch_size - len(self._owned)
+        if room > 0:
+            for data in self.fetch_data(self.redis_key, room):
+                for request in self.make_request_from_data(data):
+                    self.crawler.engine.crawl(request)
+        if self._idle_long_enough() and not self._closing:
+            self._closing = True
+            engine = self.crawler.engine
+            if hasattr(engine, "close_spider_async"):  # Scrapy 2.14+
+                deferred_from_coro(engine.close_spider_async(reason="finished"))
+            else:
+                engine.close_spider(self, "finished")
+
+    def _idle_long_enough(self) -> bool:
+        """No site queued or being crawled anywhere, for ``idle_exit`` seconds (never, where 0)."""
+        assert self.queue is not None
         queued, taken = self.queue.depth()
         if self._owned or queued or taken:
             self._quiet_since = time.monotonic()
-        elif self.idle_exit and time.monotonic() - self._quiet_since >= self.idle_exit:
+            return False
+        return bool(self.idle_exit) and time.monotonic() - self._quiet_since >= self.idle_exit
+
+    def spider_idle(self) -> None:
+        """Nothing to fetch: take work, or exit once no site was queued or crawled anywhere for
+        ``idle_exit`` seconds."""
+        self._tick()
+        if self._idle_long_enough():
             return  # the spider closes: no work anywhere for that long
         raise DontCloseSpider
 
@@ -120,6 +207,8 @@ class KpuWorkerSpider(RedisMixin, KpuSpider):
         """Drop a crawled site's walk state: a worker runs for days, its memory must not grow."""
         self._owned.pop(host, None)
         self._modes.pop(host, None)
+        self._work.pop(host, None)
+        self._done_ticks.pop(host, None)
         for table in (self._previous, self._seen, self._last_item, self._quiet_pages, self._walks):
             for key in [k for k in table if k[0] == host]:
                 del table[key]
@@ -129,18 +218,14 @@ class KpuWorkerSpider(RedisMixin, KpuSpider):
     # ---- leases -----------------------------------------------------------------------------
 
     def _opened(self, spider: Any) -> None:
-        self._heartbeat = LoopingCall(self._beat)
-        self._heartbeat.start(HEARTBEAT_SECONDS, now=False)
-
-    def _beat(self) -> None:
-        if self.queue is not None and self._owned:
-            self.queue.extend(list(self._owned), self.worker)
+        self._ticker = LoopingCall(self._tick)
+        self._ticker.start(TICK_SECONDS, now=False)
 
     def _closed(self, spider: Any, reason: str) -> None:
         """A worker that stops (SIGTERM, Ctrl-C) frees its sites at once; the pipeline has stored
         what it fetched, and the frontier knows the rest."""
-        if self._heartbeat is not None and self._heartbeat.running:
-            self._heartbeat.stop()
+        if self._ticker is not None and self._ticker.running:
+            self._ticker.stop()
         if self.queue is not None:
             for host, job in list(self._owned.items()):
                 self.queue.release(host, self.worker)
