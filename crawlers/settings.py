@@ -46,6 +46,9 @@ EXTENSIONS = {"crawlers.extensions.SiteProgress": 500}
 DEPTH_PRIORITY = 1
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+# many sites at once (Scrapy's advice for broad crawls): the next request comes from the site with
+# the fewest in the downloader, so one site's backlog never holds the others' slots
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 
 LOG_LEVEL = os.environ.get("KPU_LOG_LEVEL", "INFO")
 

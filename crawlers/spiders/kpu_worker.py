@@ -1,8 +1,9 @@
 """The same spider as a worker of a distributed crawl: it takes site jobs from Redis (scrapy-redis's
 ``RedisMixin``), leases each site for as long as it crawls it, and writes to the shared archive.
 
-Its requests go through scrapy-redis's scheduler and dupefilter under keys of its own
-(``kpu:worker:{name}:…``), so they wait in Redis rather than in memory.  What a site needs comes
+The requests of the sites it owns stay in Scrapy's downloader-aware scheduler: the site is this
+worker's alone, so nothing about them is shared, and scrapy-redis's priority queue (which hands
+same-priority requests out site after site) starved the per-site slots.  What a site needs comes
 from the archive, as for a single crawl: the frontier's unfetched URLs first, the walk states,
 the known titles.  A worker killed at any moment loses nothing: its leases expire, another worker
 puts its sites back on the queue (``SiteQueue.reap``) and crawls them from what the frontier says
