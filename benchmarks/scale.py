@@ -98,7 +98,8 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="kpu-scale-"))
     env = {**os.environ, "KPU_DOWNLOAD_DELAY": str(args.delay), "KPU_ARCHIVE_DB": "", "KPU_LEASE_SECONDS": "10"}
     admin = args.pg.replace("+psycopg", "")
-    modes = [("one process", 0)] + [(f"{w} worker{'s' if w > 1 else ''}", w) for w in map(int, args.workers.split(","))]
+    counts = [int(w) for w in args.workers.split(",") if w.strip()]
+    modes = [("one process", 0)] + [(f"{w} worker{'s' if w > 1 else ''}", w) for w in counts]
     rows = []
     with world.serve(own_addresses=True) as base_urls:
         registry = str(write_registry(folder / "sites.csv", world, base_urls))
