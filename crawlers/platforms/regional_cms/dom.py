@@ -167,12 +167,20 @@ def find_title_element(
 
 
 def meta_content(root: lxml_html.HtmlElement, *keys: str) -> str | None:
-    for key in keys:
+    """The first non-empty ``content`` of a ``<meta>`` named by ``keys`` (in their order), whether
+    by ``property``, ``name`` or ``itemprop``: one walk over the page's metas, not one query per key."""
+    found: dict[str, str] = {}
+    for meta in root.iter("meta"):
+        content = meta.get("content")
+        if not content or not content.strip():
+            continue
         for attr in ("property", "name", "itemprop"):
-            values = root.xpath(f'//meta[@{attr}="{key}"]/@content')
-            for value in values:
-                if value.strip():
-                    return clean_space(value)
+            key = meta.get(attr)
+            if key in keys and key not in found:
+                found[key] = content
+    for key in keys:
+        if key in found:
+            return clean_space(found[key])
     return None
 
 
