@@ -31,7 +31,7 @@ from archive.storage.db import write_transaction
 from archive.storage.models import utcnow
 
 DISCOVERED_PER_BATCH = 5  # frontier links are cheap: a batch holds this many times batch_size of them
-COMMIT_SECONDS = 0.5  # a batch is written once its oldest record waited this long, however small it is
+COMMIT_SECONDS = 0.25  # a batch is written once its oldest record waited this long, however small it is
 
 
 class BatchWriter:
