@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,30 @@ def archived(db: str) -> tuple[int, int]:
     return total or 0, distinct or 0
 
 
+def crawl_killed_at(registry: Path, db: str, world: SampleWorld, page: str, stored: int, batch: str) -> int:
+    """A crawl whose server, asked for the listing ``page``, waits until the archive holds ``stored``
+    articles (60 s at most) and then kills it with SIGKILL; its exit code."""
+    env = {**os.environ, "KPU_DOWNLOAD_DELAY": "0", "KPU_ARCHIVE_DB": "", "KPU_BATCH_SIZE": batch}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "archive", "crawl", "--all", "--registry", str(registry), "--db", db],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+
+    def stall_then_kill(host: str, path: str) -> None:
+        if page in path:
+            deadline = time.monotonic() + 60
+            while archived(db)[0] < stored and time.monotonic() < deadline:
+                time.sleep(0.1)
+            os.kill(process.pid, signal.SIGKILL)
+
+    world.on_request = stall_then_kill
+    process.communicate(timeout=300)
+    world.on_request = None
+    return process.returncode
+
+
 @pytest.mark.parametrize("kill_at", [3, 9, 17])
 def test_killed_first_crawl_and_killed_incremental_crawl_lose_nothing(tmp_path: Path, kill_at: int) -> None:
     world = SampleWorld(sites=[SITE], articles=filler(SITE, 30), per_page=4)
@@ -82,33 +107,13 @@ def test_killed_first_crawl_and_killed_incremental_crawl_lose_nothing(tmp_path: 
 
 def test_killed_while_page_two_stalls_after_page_one_was_stored(tmp_path: Path) -> None:
     """Page 1's new posts are archived, page 2 never arrives: the next run must not stop at page 1."""
-    import time
-
     world = SampleWorld(sites=[SITE], articles=filler(SITE, 12), per_page=4)
     db = str(tmp_path / "archive.db")
     with world.serve() as base_urls:
         registry = write_registry(tmp_path / "sites.csv", world, base_urls)
         assert crawl(registry, db, world, None) == 0
         world.articles = fresh_posts(6) + world.articles  # pages 1 and 2 hold news
-        env = {**os.environ, "KPU_DOWNLOAD_DELAY": "0", "KPU_ARCHIVE_DB": "", "KPU_BATCH_SIZE": "2"}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "archive", "crawl", "--all", "--registry", str(registry), "--db", db],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-        )
-
-        def stall_then_kill(host: str, path: str) -> None:
-            if "page=2" in path:
-                deadline = time.monotonic() + 60
-                while archived(db)[0] < 12 + 4 and time.monotonic() < deadline:
-                    time.sleep(0.1)
-                os.kill(process.pid, signal.SIGKILL)
-
-        world.on_request = stall_then_kill
-        process.communicate(timeout=300)
-        world.on_request = None
-        assert process.returncode == -signal.SIGKILL
+        assert crawl_killed_at(registry, db, world, "page=2", 12 + 4, batch="2") == -signal.SIGKILL
         assert archived(db)[0] == 16  # page 1's four new posts, nothing from page 2
         assert crawl(registry, db, world, None) == 0
         assert archived(db) == (18, 18)
@@ -117,31 +122,11 @@ def test_killed_while_page_two_stalls_after_page_one_was_stored(tmp_path: Path) 
 def test_a_killed_first_crawl_committed_by_time_and_resumes_its_walk(tmp_path: Path) -> None:
     """With batches of 200, only the commit timer stores the first 40 posts before the kill; the next
     run fetches what the frontier holds and walks on from where the first walk was, not from page 1."""
-    import time
-
     world = SampleWorld(sites=[SITE], articles=filler(SITE, 60), per_page=4)  # 15 listing pages
     db = str(tmp_path / "archive.db")
     with world.serve() as base_urls:
         registry = write_registry(tmp_path / "sites.csv", world, base_urls)
-        env = {**os.environ, "KPU_DOWNLOAD_DELAY": "0", "KPU_ARCHIVE_DB": "", "KPU_BATCH_SIZE": "200"}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "archive", "crawl", "--all", "--registry", str(registry), "--db", db],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-        )
-
-        def stall_then_kill(host: str, path: str) -> None:
-            if "page=11" in path:
-                deadline = time.monotonic() + 60
-                while archived(db)[0] < 40 and time.monotonic() < deadline:
-                    time.sleep(0.1)
-                os.kill(process.pid, signal.SIGKILL)
-
-        world.on_request = stall_then_kill
-        process.communicate(timeout=300)
-        world.on_request = None
-        assert process.returncode == -signal.SIGKILL
+        assert crawl_killed_at(registry, db, world, "page=11", 40, batch="200") == -signal.SIGKILL
         assert archived(db)[0] >= 40  # 200 per batch: the timer committed them
         first = len(world.requests)
         assert crawl(registry, db, world, None) == 0

@@ -30,3 +30,26 @@ def registry(path: str | None) -> Registry:
         return load_registry(path)
     except RegistryError as exc:
         fail(str(exc))
+
+
+def check_writable(engine: Engine) -> None:
+    """Refuse before Scrapy starts, not with tracebacks after: a read-only file, folder or database.
+    The probe writes one row to itself, inside a transaction that holds the archive's write lock."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from archive.storage.db import first_line, write_transaction
+
+    try:
+        with write_transaction(engine) as session:
+            session.execute(text("UPDATE alembic_version SET version_num = version_num"))
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        fail(f"cannot write to archive {engine.url.render_as_string(hide_password=True)}: {first_line(exc)}")
+
+
+def ready_for_writing(db: str | None) -> None:
+    """Create or upgrade the archive and prove it takes writes, before any crawl process opens it."""
+    engine = for_writing(db)
+    check_writable(engine)
+    engine.dispose()

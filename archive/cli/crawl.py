@@ -113,20 +113,16 @@ def crawl(
         fail("--workers starts workers of a distributed crawl: give its --queue redis://… too")
     mode = "full" if full else "recheck" if recheck else "incremental"
     if queue:
-        db_url = shared_archive(db) if workers else resolve_url(db)
-        if workers:
-            engine = for_writing(db_url)  # created or upgraded once, before the workers open it
-            check_writable(engine)
-            engine.dispose()
+        db_url = shared_archive(db) if workers else None
+        if db_url:
+            archives.ready_for_writing(db_url)  # created or upgraded once, before the workers open it
         queued, skipped = enqueue(queue, [s.host for s in chosen], mode, recheck_limit)
         click.echo(f"queued {queued} sites ({mode}) on {queue}; {skipped} were queued or being crawled already")
-        if workers:
+        if workers and db_url:
             for worker_run in run_local_workers(workers, queue, str(reg.source), db_url, verbose, len(chosen)):
                 print_summary(for_writing(db_url), worker_run, fmt)
         return
-    engine = for_writing(db)
-    check_writable(engine)
-    engine.dispose()
+    archives.ready_for_writing(db)
     settings: dict[str, object] = {}
     if stop_pages:
         settings["KPU_INCREMENTAL_STOP_PAGES"] = stop_pages
@@ -143,22 +139,6 @@ def crawl(
         settings=settings,
     )
     print_summary(for_writing(db), run_id, fmt)
-
-
-def check_writable(engine: Engine) -> None:
-    """Refuse before Scrapy starts, not with tracebacks after: a read-only file, folder or database.
-    The probe writes one row to itself, inside a transaction that holds the archive's write lock."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from archive.storage.db import first_line, write_transaction
-
-    try:
-        with write_transaction(engine) as session:
-            session.execute(text("UPDATE alembic_version SET version_num = version_num"))
-    except SQLAlchemyError as exc:
-        engine.dispose()
-        fail(f"cannot write to archive {engine.url.render_as_string(hide_password=True)}: {first_line(exc)}")
 
 
 def run_crawl(

@@ -84,16 +84,13 @@ def worker(
     Example: kpu-archive worker --queue redis://127.0.0.1:6379/0 --db postgresql://archive@db/kpu
     """
     from archive.cli import archives
-    from archive.cli.crawl import check_writable
 
     if not queue:
         fail("name the shared queue with --queue redis://HOST:PORT/DB (or KPU_QUEUE)")
     url = shared_archive(db)
     connect_queue(queue)
     reg = archives.registry(registry)
-    engine = archives.for_writing(url)
-    check_writable(engine)
-    engine.dispose()
+    archives.ready_for_writing(url)
     run_worker(queue, str(reg.source), url, idle_exit=idle_exit, sites_at_once=sites_at_once, verbose=verbose)
 
 

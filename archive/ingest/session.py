@@ -129,16 +129,20 @@ class IngestSession:
 
     def pending(self, hosts: Sequence[str] | None = None) -> list[PendingFetch]:
         """Article URLs an earlier, killed run found but never stored (of ``hosts``: default, all)."""
-        return reads.pending_urls(self.engine, self.hosts if hosts is None else hosts)
+        return reads.pending_urls(self.engine, self._of(hosts))
 
     def recheck_targets(self, limit: int, hosts: Sequence[str] | None = None) -> list[PendingFetch]:
-        return reads.recheck_targets(self.engine, self.hosts if hosts is None else hosts, limit)
+        return reads.recheck_targets(self.engine, self._of(hosts), limit)
 
     def known_titles(self, host: str, refs: Sequence[ArticleRef]) -> dict[str, str | None]:
         return reads.known_titles(self.engine, host, refs)
 
     def walk_states(self, hosts: Sequence[str] | None = None) -> reads.WalkStates:
-        return reads.walk_states(self.engine, self.hosts if hosts is None else hosts)
+        return reads.walk_states(self.engine, self._of(hosts))
+
+    def _of(self, hosts: Sequence[str] | None) -> Sequence[str]:
+        """The sites a read is about: those named, else all of the crawl's."""
+        return self.hosts if hosts is None else hosts
 
     def checkpoint(self) -> None:
         """Store what is queued and settle the year-less dates of the sites written so far: what a

@@ -37,7 +37,7 @@ from archive.domain.text import folded
 
 from .base import ArticleFields
 from .generic import generic_body, words
-from .regional_cms.dom import iter_elements, meta_content, own_text_len, text_of
+from .regional_cms.dom import PROSE_PARAGRAPH, iter_elements, link_text_len, meta_content, own_text_len, text_of
 from .regional_cms.fields import byline_of, trailing_credit
 
 DESCRIPTION_MIN = 0.6  # share of the summary's words the body must contain
@@ -47,7 +47,6 @@ TEASER_MIN = 0.6  # share of the listing teaser's words the body must contain...
 TEASER_LENGTH = 0.5  # ...and the body must be at least this share of the teaser's length
 PROSE_MIN = 0.7  # share of the page's prose the body must hold...
 PROSE_MISSING = 800  # ...where at least this many characters of it are missing
-PROSE_PARAGRAPH = 80  # characters of non-link text: a paragraph of running text, not a caption
 PROSE_LINKS = 0.25  # at most this share of a prose paragraph is link text
 BODY_CHECKS = ("body", "description", "page_share", "prose", "teaser")  # the checks a better body can pass
 Checks = dict[str, bool | None]
@@ -85,8 +84,7 @@ def page_evidence(root: lxml_html.HtmlElement) -> PageEvidence:
             visible += len(text)
         if el.tag in PROSE_TAGS and (own := own_text_len(el)) >= PROSE_PARAGRAPH:
             text = text or text_of(el)
-            links = sum(len(a.text_content().strip()) for a in el.iter("a"))
-            if links <= PROSE_LINKS * len(text) and (el.tag == "p" or own >= len(text) / 2):
+            if link_text_len(el) <= PROSE_LINKS * len(text) and (el.tag == "p" or own >= len(text) / 2):
                 prose.append(text)
     return PageEvidence(words(summary), visible, prose)
 

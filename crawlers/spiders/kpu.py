@@ -143,26 +143,42 @@ class KpuSpider(scrapy.Spider):
         return ArchivePipeline.session_of(self.crawler)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for pending in self.archive.pending():
+        for request in self.start_requests_for([s.host for s in self.sites], self.mode, self.recheck_limit):
+            yield request
+
+    def start_requests_for(self, hosts: list[str], mode: str, recheck_limit: int) -> Iterator[scrapy.Request]:
+        """What these sites' crawl starts with: the article URLs a killed run found but never stored,
+        then their rechecks (``recheck``) or their home pages, whose menus lead to the listings."""
+        for pending in self.archive.pending(hosts):
             self._pending.add(pending.url)
             if (request := self._pending_request(pending)) is not None:
                 self.crawler.stats.inc_value("kpu/resumed_articles")
                 yield request
-        if self.mode == "recheck":
-            for target in self.archive.recheck_targets(self.recheck_limit):
+        if mode == "recheck":
+            for target in self.archive.recheck_targets(recheck_limit, hosts):
                 if (request := self._pending_request(target)) is not None:
                     self.crawler.stats.inc_value("kpu/rechecked_articles")
                     yield request
             return
-        self._walks = self.archive.walk_states()
-        for site in self.sites:
-            yield scrapy.Request(
-                site.fetch_base + "/",
-                callback=self.parse_home,
-                errback=self.on_error,
-                cb_kwargs={"site": site},
-                priority=10,
-            )
+        self._walks.update(self.archive.walk_states(hosts))
+        for host in hosts:
+            if (site := self.registry.get(host)) is not None:
+                yield scrapy.Request(
+                    site.fetch_base + "/",
+                    callback=self.parse_home,
+                    errback=self.on_error,
+                    cb_kwargs={"site": site},
+                    priority=10,
+                )
+
+    def forget_site(self, host: str) -> None:
+        """Drop what the walks of one site keep in memory, once it is crawled (a worker runs for days)."""
+        for table in (self._previous, self._seen, self._last_item, self._quiet_pages, self._walks):
+            for key in [k for k in table if k[0] == host]:
+                del table[key]
+        self._home_links.pop(host, None)
+        self._resumed = {k for k in self._resumed if k[0] != host}
+        self._pending = {u for u in self._pending if urlsplit(u).netloc != host}
 
     # ---- callbacks --------------------------------------------------------------------------
 

@@ -47,7 +47,6 @@ class KpuWorkerSpider(RedisMixin, KpuSpider):
         self._owned: dict[str, SiteJob] = {}
         self._work: dict[str, int] = {}  # per owned site: requests scheduled whose callback has not ended
         self._done_ticks: dict[str, int] = {}  # per owned site: ticks in a row it had no work
-        self._modes: dict[str, str] = {}
         self._quiet_since = time.monotonic()
         self._ticker: LoopingCall | None = None
         self._last_beat = 0.0
@@ -67,7 +66,8 @@ class KpuWorkerSpider(RedisMixin, KpuSpider):
         return spider
 
     def mode_of(self, site: Site) -> str:
-        return self._modes.get(site.host, self.mode)
+        job = self._owned.get(site.host)
+        return job.mode if job else self.mode
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         return  # the work comes from the queue, taken when the spider is idle
@@ -87,26 +87,8 @@ class KpuWorkerSpider(RedisMixin, KpuSpider):
             self.logger.info("%s is crawled by another worker; its job is dropped", job.host)
             return
         self._owned[job.host] = job
-        self._modes[job.host] = job.mode
         self.crawler.stats.inc_value("kpu/worker/sites_taken")
-        for pending in self.archive.pending([job.host]):
-            if (request := self._pending_request(pending)) is not None:
-                self.crawler.stats.inc_value("kpu/resumed_articles")
-                yield request
-        if job.mode == "recheck":
-            for target in self.archive.recheck_targets(job.recheck_limit, [job.host]):
-                if (request := self._pending_request(target)) is not None:
-                    self.crawler.stats.inc_value("kpu/rechecked_articles")
-                    yield request
-            return
-        self._walks.update(self.archive.walk_states([job.host]))
-        yield scrapy.Request(
-            site.fetch_base + "/",
-            callback=self.parse_home,
-            errback=self.on_error,
-            cb_kwargs={"site": site},
-            priority=10,
-        )
+        yield from self.start_requests_for([job.host], job.mode, job.recheck_limit)
 
     # ---- work per site: a site is done when no request of it waits for its callback ------------
 
@@ -129,29 +111,24 @@ class KpuWorkerSpider(RedisMixin, KpuSpider):
         if host in self._work:
             self._work[host] -= 1
 
-    def parse_home(self, response: Any, **kwargs: Any) -> Iterator[Any]:  # type: ignore[override]
+    def _until_done(self, output: Iterator[Any], request: scrapy.Request | None) -> Iterator[Any]:
+        """A callback's output, and the end of its request's work once it has given all of it."""
         try:
-            yield from super().parse_home(response, **kwargs)
+            yield from output
         finally:
-            self.work_done(response.request)
+            self.work_done(request)
+
+    def parse_home(self, response: Any, **kwargs: Any) -> Iterator[Any]:  # type: ignore[override]
+        return self._until_done(super().parse_home(response, **kwargs), response.request)
 
     def parse_listing(self, response: Any, **kwargs: Any) -> Iterator[Any]:  # type: ignore[override]
-        try:
-            yield from super().parse_listing(response, **kwargs)
-        finally:
-            self.work_done(response.request)
+        return self._until_done(super().parse_listing(response, **kwargs), response.request)
 
     def parse_article(self, response: Any, **kwargs: Any) -> Iterator[Any]:  # type: ignore[override]
-        try:
-            yield from super().parse_article(response, **kwargs)
-        finally:
-            self.work_done(response.request)
+        return self._until_done(super().parse_article(response, **kwargs), response.request)
 
     def on_error(self, failure: Any) -> Iterator[Any]:
-        try:
-            yield from super().on_error(failure)
-        finally:
-            self.work_done(getattr(failure, "request", None))
+        return self._until_done(super().on_error(failure), getattr(failure, "request", None))
 
     def _tick(self) -> None:
         """Every second: beat the leases, store and free the sites that are done, put back the
@@ -197,24 +174,17 @@ class KpuWorkerSpider(RedisMixin, KpuSpider):
         return bool(self.idle_exit) and time.monotonic() - self._quiet_since >= self.idle_exit
 
     def spider_idle(self) -> None:
-        """Nothing to fetch: take work, or exit once no site was queued or crawled anywhere for
-        ``idle_exit`` seconds."""
+        """Nothing to fetch: take work now rather than at the next tick; the tick also decides when
+        the worker has waited long enough to close."""
         self._tick()
-        if self._idle_long_enough():
-            return  # the spider closes: no work anywhere for that long
-        raise DontCloseSpider
+        if not self._closing:
+            raise DontCloseSpider
 
     def _forget(self, host: str) -> None:
-        """Drop a crawled site's walk state: a worker runs for days, its memory must not grow."""
         self._owned.pop(host, None)
-        self._modes.pop(host, None)
         self._work.pop(host, None)
         self._done_ticks.pop(host, None)
-        for table in (self._previous, self._seen, self._last_item, self._quiet_pages, self._walks):
-            for key in [k for k in table if k[0] == host]:
-                del table[key]
-        self._home_links.pop(host, None)
-        self._resumed = {k for k in self._resumed if k[0] != host}
+        self.forget_site(host)
 
     # ---- leases -----------------------------------------------------------------------------
 

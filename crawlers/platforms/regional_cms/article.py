@@ -33,8 +33,9 @@ from .dom import (
     find_title_element,
     in_chrome,
     is_chrome,
+    is_prose,
+    link_text_len,
     meta_content,
-    own_text_len,
     paragraphs_of,
     remove,
     same_text,
@@ -136,17 +137,13 @@ def _leaf_blocks(body: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
             and not texty_block_inside[el]]  # fmt: skip
 
 
-def _is_prose(el: lxml_html.HtmlElement) -> bool:
-    return own_text_len(el) >= PROSE_PARAGRAPH
-
-
 def _drop_link_lists(body: lxml_html.HtmlElement) -> None:
     """Around the prose, drop what is made of links (share buttons, tags, other posts, "leave a
     comment") and the short labels introducing them ("Tags:", "Share this:").  Judged by what a block
     is made of and where it stands: before the first paragraph of prose or after the last.  Attachment
     and source lines stay (reference §2), and so does a line with a number above the text (a date)."""
     leaves = _leaf_blocks(body)
-    prose = [i for i, el in enumerate(leaves) if _is_prose(el)]
+    prose = [i for i, el in enumerate(leaves) if is_prose(el)]
     if not prose:
         return
     _drop_run(leaves[: prose[0]], keep_numbers=True)
@@ -280,7 +277,6 @@ def _clean(
     return refused
 
 
-PROSE_PARAGRAPH = 80  # characters of non-link text: running text, not a label or a caption
 LABEL_MAX = 40  # characters: "Tags:", "Teilen mit:", never a sentence
 LEAD = "data-lead"  # marks what the body fragment took from between the title and the main text
 LINK_LIST_SHARE = 0.5  # a block whose text is mostly link text is a menu or a list of posts, not the body
@@ -289,7 +285,7 @@ LINK_LIST_SHARE = 0.5  # a block whose text is mostly link text is a menu or a l
 def _mostly_links(el: lxml_html.HtmlElement) -> bool:
     """A link list (a menu, a tag cloud, a widget of other posts) by what it is made of, not by name."""
     text = len(el.text_content().strip())
-    return text > 0 and sum(len(a.text_content().strip()) for a in el.iter("a")) >= LINK_LIST_SHARE * text
+    return text > 0 and link_text_len(el) >= LINK_LIST_SHARE * text
 
 
 def _body_fragment(

@@ -95,6 +95,19 @@ def text_of(el: lxml_html.HtmlElement) -> str:
     return clean_space(el.text_content())
 
 
+PROSE_PARAGRAPH = 80  # characters of non-link text: a paragraph of running text, not a label or a caption
+
+
+def link_text_len(el: lxml_html.HtmlElement) -> int:
+    """How much of ``el``'s text is the text of its links."""
+    return sum(len(a.text_content().strip()) for a in el.iter("a"))
+
+
+def is_prose(el: lxml_html.HtmlElement) -> bool:
+    """Does ``el`` hold a paragraph's worth of its own, non-link text?"""
+    return own_text_len(el) >= PROSE_PARAGRAPH
+
+
 def own_text_len(el: lxml_html.HtmlElement) -> int:
     """Length of text directly inside ``el`` that is not link text (a paragraph's worth)."""
     total = len((el.text or "").strip())
@@ -103,7 +116,7 @@ def own_text_len(el: lxml_html.HtmlElement) -> int:
             total += len((child.tail or "").strip())
             continue
         if child.tag != "a" and child.tag not in BLOCK_TAGS and not is_chrome(child):  # link text is not prose
-            total += len(child.text_content().strip()) - sum(len(a.text_content().strip()) for a in child.iter("a"))
+            total += len(child.text_content().strip()) - link_text_len(child)
         total += len((child.tail or "").strip())
     return total
 
