@@ -291,3 +291,45 @@ def test_the_lead_photos_caption_is_the_photos_not_the_bodys() -> None:
     fields, _ = extract(html)
     assert "Foto: Humas" not in fields.body_text and fields.body_text.startswith("Komisi")
     assert fields.images[0]["caption"] == "Foto: Humas KPU Ngawi"
+
+
+def test_boxes_the_web_names_as_boilerplate_leave_the_body_but_never_take_it() -> None:
+    html = f"""<html><body><h1>Rapat Pleno DPB</h1><div>
+      <p>{PROSE}</p><div class="related-posts"><p>Sosialisasi pemilih pemula di SMA Negeri 1 Ngawi berjalan lancar
+      dan meriah bersama ratusan siswa kelas dua belas yang baru pertama kali memilih.</p></div>
+      <p>{PROSE}</p><div class="caption-box"><img src="/foto/pleno.jpg" alt="Rapat pleno"></div>
+      <p class="image-caption">Suasana rapat pleno di aula kantor</p>
+      <div class="share-links">Lampiran: <a href="/uploads/sk-dpb.pdf">SK DPB</a></div></div></body></html>"""
+    fields, _ = extract(html)
+    assert fields.body_text.count("Komisi Pemilihan Umum") == 2
+    assert "Sosialisasi pemilih" not in fields.body_text and "Suasana rapat" not in fields.body_text
+    assert [i["url"] for i in fields.images] == ["https://kab-ngawi.kpu.go.id/foto/pleno.jpg"]  # its figure stays
+    assert [a["url"] for a in fields.attachments] == ["https://kab-ngawi.kpu.go.id/uploads/sk-dpb.pdf"]
+
+    wrapped, _ = extract(f"""<html><body><h1>Rapat Pleno DPB</h1><div id="author-notes">
+      <p>{PROSE}</p><p>{PROSE}</p></div></body></html>""")
+    assert wrapped.body_text.count("Komisi Pemilihan Umum") == 2  # the body under an unlucky name stays
+    assert any("author-notes" in cut for cut in wrapped.refused_cuts)
+
+
+def test_an_articles_own_header_is_not_page_chrome() -> None:
+    html = f"""<html><body><header role="banner"><a href="/">KPU Kabupaten Ngawi</a></header>
+      <article><header><h1>Rapat Pleno DPB</h1><p>Diposting Senin, 3 Juni 2024 10:15 WIB</p></header>
+      <div><p>{PROSE}</p><h3>Hasil rekapitulasi</h3><p>{PROSE}</p><p>{PROSE}</p></div></article></body></html>"""
+    fields, _ = extract(html)
+    assert fields.title == "Rapat Pleno DPB"
+    assert fields.body_text.startswith("Diposting Senin") and fields.body_text.count("Komisi Pemilihan") == 3
+    assert "KPU Kabupaten Ngawi" not in fields.body_text  # the page's banner is still chrome
+
+
+def test_on_a_tie_in_failed_checks_the_body_holding_more_of_the_evidence_wins() -> None:
+    summary = "Rapat pleno terbuka rekapitulasi daftar pemilih berkelanjutan Ngawi bersama Bawaslu dan partai politik"
+    fields, response = extract(f"""<html><head><meta name="description" content="{summary}"></head>
+      <body><h1>Rapat Pleno DPB</h1><div><p>Rapat pleno di aula.</p></div></body></html>""")
+    both_fail = "Rapat pleno terbuka rekapitulasi daftar pemilih di aula kantor."
+    judged = referee(fields, response, generic=lambda html, url: both_fail)
+    assert judged.extraction_checks["cms"]["description"] is False
+    assert judged.extraction_checks["generic"]["description"] is False
+    assert judged.extraction == "generic" and judged.body_text == both_fail
+    no_better = referee(fields, response, generic=lambda html, url: "Rapat pleno di aula kantor KPU.")
+    assert no_better.extraction == "cms"  # a tie with no more evidence held keeps the platform's body

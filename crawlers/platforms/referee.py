@@ -18,7 +18,8 @@ Checks (``None`` where the page gives no evidence):
   recorded as doubt.
 
 Where a check fails, the generic layer runs on the same page and the layer the evidence supports
-more wins; on a tie the platform's stays.  The article records which layer gave the body
+more wins: the one failing fewer checks, or on a tie the one holding clearly more of the evidence
+(summary words, teaser words, prose); else the platform's stays.  The article records which layer gave the body
 (``extraction``) and every check of each layer (``extraction_checks``, with ``refused_cuts``: the
 boilerplate cuts the platform layer refused because they would have taken most of the text):
 nothing doubtful is stored as if it were sure.
@@ -48,6 +49,7 @@ TEASER_LENGTH = 0.5  # ...and the body must be at least this share of the teaser
 PROSE_MIN = 0.7  # share of the page's prose the body must hold...
 PROSE_MISSING = 800  # ...where at least this many characters of it are missing
 PROSE_LINKS = 0.25  # at most this share of a prose paragraph is link text
+SUPPORT_MARGIN = 0.2  # on a tie in failed checks, the generic body must hold this much more of the evidence
 BODY_CHECKS = ("body", "description", "page_share", "prose", "teaser")  # the checks a better body can pass
 Checks = dict[str, bool | None]
 VISIBLE_TAGS = frozenset({"p", "li", "td", "h1", "h2", "h3"})
@@ -118,6 +120,18 @@ def check(body_text: str, page: PageEvidence, teaser: str | None = None) -> Chec
             "prose": _prose_check(body_text, page.prose), "teaser": teaser_check}  # fmt: skip
 
 
+def support(body_text: str, page: PageEvidence, teaser: str | None = None) -> float:
+    """How much of the evidence the body holds, from 0 to 1: the mean share of the summary's words,
+    the teaser's words and the prose.  It breaks a tie between layers that fail as many checks."""
+    body_words = set(words(body_text))
+    shares = [sum(w in body_words for w in ws) / len(ws) for ws in (page.summary, words(teaser or "")) if len(ws) >= 8]
+    total = sum(map(len, page.prose))
+    if total >= PROSE_MISSING:
+        body = folded(body_text)
+        shares.append(sum(len(p) for p in page.prose if folded(p)[:60] in body) / total)
+    return sum(shares) / len(shares) if shares else 0.0
+
+
 def title_check(title: str | None, listed: str | None) -> bool | None:
     """Does the page's title match the listed one?  None where the listing gave no usable title."""
     shown, stated = folded(listed).rstrip(".… "), folded(title).rstrip(".… ")
@@ -148,7 +162,14 @@ def referee(
     text = generic(response.body, response.url)
     theirs = {**check(text, page, listed.teaser), "listed_title": ours["listed_title"]}
     verdicts = {"cms": ours, "generic": theirs, **refused}
-    if failures(theirs) >= failures(ours) or not text:
+    if (
+        not text
+        or failures(theirs) > failures(ours)
+        or (
+            failures(theirs) == failures(ours)
+            and support(text, page, listed.teaser) < support(fields.body_text, page, listed.teaser) + SUPPORT_MARGIN
+        )
+    ):
         return replace(fields, extraction="cms", extraction_checks=verdicts)
     paragraphs = text.split("\n\n")
     return replace(

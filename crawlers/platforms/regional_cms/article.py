@@ -1,7 +1,7 @@
 """Turn one page of the regional KPU CMS into fields: pure functions over a parsed page.
 
 Only the real pages' text is known, not their HTML (reference §2, §7), so nothing here rests on
-class names.  The layers are:
+class names invented here.  The layers are:
 
 1. document structure: the body is the block holding the most paragraph text outside
    ``nav``/``header``/``footer``/``aside`` and their ARIA roles; the title is the heading just
@@ -9,17 +9,21 @@ class names.  The layers are:
 2. the text anchors the reference names: the category label printed before the title,
    ``Bagikan:`` and ``facebook twitter whatapps`` (the share box), ``Telah dilihat N kali``,
    ``Baca juga``, ``Oleh:``, the trailing ``(…)``/``[…]`` credit;
-3. fallbacks: ``og:title`` and ``<title>`` for the title, the listing's heading for the category.
+3. fallbacks: ``og:title`` and ``<title>`` for the title, the listing's heading for the category;
+4. inside the body, trafilatura's own discard rules (names of share, related, comment and caption
+   boxes seen across the web), never allowed to take most of the body.
 """
 
 from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 from datetime import datetime
 
 from lxml import html as lxml_html
 from parsel import Selector
+from trafilatura.xpaths import COMMENTS_DISCARD_XPATH, DISCARD_IMAGE_ELEMENTS, OVERALL_DISCARD_XPATH
 
 from ..base import ArticleFields, Canonicaliser
 from .dates import parse_body_date
@@ -157,11 +161,17 @@ def _drop_run(leaves: list[lxml_html.HtmlElement], keep_numbers: bool) -> None:
         kept = CLOSING_NOISE_RE.match(text) or any(is_document(a.get("href") or "") for a in el.iter("a"))
         if kept or (keep_numbers and any(c.isdigit() for c in text)):
             dropped_next = False
-        elif _mostly_links(el) or (dropped_next and len(text) <= LABEL_MAX and text.endswith(":")):
+        elif _mostly_links(el) or (dropped_next and len(text) <= LABEL_MAX and _labels(el, text)):
             remove(el)
             dropped_next = True
         else:
             dropped_next = False
+
+
+def _labels(el: lxml_html.HtmlElement, text: str) -> bool:
+    """A short line that introduces what follows it ("Tags:", "Related Coverage"): it goes when
+    what it introduces went too, or when nothing follows it."""
+    return text.endswith(":") or el.tag in HEADINGS
 
 
 def _drop_leading(paragraphs: list[str], title: str | None, category: str | None) -> list[str]:
@@ -220,10 +230,12 @@ def extract_article(
     body = _body_fragment(root, order, title_el, container)
     refused = _clean(body, page_url, canonicalise, title, category)
     see_also = take_see_also(body)
+    refused += _drop_named_boilerplate(body)
     _drop_link_lists(body)
     lead_captions = {clean_space(text_of(c)) for c in body.xpath(f".//*[@{LEAD}]/descendant-or-self::figcaption")}
     paragraphs = _cut_boilerplate(_drop_leading(paragraphs_of(body), title, category), refused)
-    paragraphs = [p for p in paragraphs if p not in lead_captions]  # the lead photo's caption is the photo's
+    # the lead photo's caption is the photo's; the text is stored composed (NFC), as the web writes it
+    paragraphs = [unicodedata.normalize("NFC", p) for p in paragraphs if p not in lead_captions]
     body_text = "\n\n".join(paragraphs)
     hashtags = list(dict.fromkeys(HASHTAG_RE.findall(body_text)))
 
@@ -275,6 +287,37 @@ def _clean(
         if is_chrome(el) or repeated_heading or view_counter:
             remove(el)
     return refused
+
+
+def _drop_named_boilerplate(body: lxml_html.HtmlElement) -> list[str]:
+    """Drop what trafilatura's own discard rules name as boilerplate inside the body (share and
+    related boxes, comment sections, rating widgets, caption lines, hidden blocks): a well-kept,
+    cross-site list, not one invented here.  What the archive keeps of a post stays: a block with an
+    attachment link, a caption box around its image.  A match holding most of the body's text is
+    the body itself under an unlucky name ("author_guidelines"): it is kept, and the refusal recorded."""
+    total = len(text_of(body))
+    refused: list[str] = []
+    for xpath, keeps_images in NAMED_BOILERPLATE:
+        for el in xpath(body):
+            if el is body or el.getparent() is None:
+                continue  # the fragment itself, or inside a block already dropped
+            if (keeps_images and el.find(".//img") is not None) or any(
+                is_document(a.get("href") or "") for a in el.iter("a")
+            ):
+                continue
+            size = len(text_of(el))
+            if size > NAMED_CUT_MAX * total:
+                refused.append(f"{el.tag} {el.get('class') or el.get('id')!r}: {size} of {total} characters")
+            else:
+                remove(el)
+    return refused
+
+
+NAMED_BOILERPLATE = (
+    *((xpath, False) for xpath in (*OVERALL_DISCARD_XPATH, *COMMENTS_DISCARD_XPATH)),
+    *((xpath, True) for xpath in DISCARD_IMAGE_ELEMENTS),  # a caption line goes, the figure it names stays
+)
+NAMED_CUT_MAX = 0.5  # a named cut may take at most this share of the body's text
 
 
 LABEL_MAX = 40  # characters: "Tags:", "Teilen mit:", never a sentence

@@ -27,6 +27,7 @@ CHROME_TAGS = {
     "svg",
     "head",
 }
+SECTIONING_TAGS = frozenset({"article", "main", "section"})  # a header inside one is not the page's banner (HTML-AAM)
 CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"}
 BLOCK_TAGS = {
     "p",
@@ -74,12 +75,17 @@ def clean_space(text: str) -> str:
 def is_chrome(el: lxml_html.HtmlElement) -> bool:
     """Page chrome by role, not by a word: navigation, banners, sidebars, footers, scripts.  A form
     is chrome (search, comments, a newsletter) unless it wraps the page: some CMSs (ASP.NET) put the
-    whole ``<body>`` in one ``<form>``."""
+    whole ``<body>`` in one ``<form>``.  A ``<header>`` is the page's banner only outside an article,
+    a main or a section (as HTML-AAM maps it)."""
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag == "form":
         parent = el.getparent()
         return parent is None or parent.tag != "body"
-    return tag in CHROME_TAGS or (el.get("role") or "").lower() in CHROME_ROLES or el.get("hidden") is not None
+    if (el.get("role") or "").lower() in CHROME_ROLES or el.get("hidden") is not None:
+        return True
+    if tag == "header":  # the page's banner; an article's own header holds its title and date line
+        return not any(a.tag in SECTIONING_TAGS for a in el.iterancestors())
+    return tag in CHROME_TAGS
 
 
 def in_chrome(el: lxml_html.HtmlElement) -> bool:
