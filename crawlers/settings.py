@@ -6,7 +6,9 @@ Every ``KPU_*`` default lives here; the command line overrides them per crawl.
 import os
 
 BOT_NAME = "kpu-archive"
-SPIDER_MODULES = ["crawlers.spiders"]
+# The one spider by module, not the package: the worker spider (crawlers.spiders.kpu_worker) brings
+# scrapy-redis and redis (~10 MB) into every crawl otherwise; ``kpu-archive worker`` passes its class.
+SPIDER_MODULES = ["crawlers.spiders.kpu"]
 NEWSPIDER_MODULE = "crawlers.spiders"
 
 USER_AGENT = os.environ.get(

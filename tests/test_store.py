@@ -73,3 +73,35 @@ def test_pending_frontier_survives_a_kill(db_url: str) -> None:
         f"https://{site.host}/blog/read/3_judul",
     ]  # type: ignore[union-attr]
     engine.dispose()
+
+
+def test_the_fast_schema_check_knows_alembics_head(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``at_head`` answers without Alembic; it must name the revision Alembic itself calls head."""
+    from archive.storage.db import HEAD_REVISION, at_head, schema_revisions
+
+    engine = open_engine(str(tmp_path / "a.db"))
+    with engine.connect() as conn:
+        current, head, _ = schema_revisions(conn)
+        assert current == head == HEAD_REVISION and at_head(conn)
+    engine.dispose()
+
+
+def test_a_crawl_process_loads_neither_alembic_nor_scipy(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A new archive and one at head open, ingest and cluster without Alembic, scipy or scrapy-redis
+    (~65 MB of resident memory a crawl process does not need)."""
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+from archive.storage.db import open_engine
+import archive.ingest.clustering, crawlers.pipelines, crawlers.spiders.kpu
+from scrapy.spiderloader import SpiderLoader
+from scrapy.utils.project import get_project_settings
+for _ in range(2):
+    open_engine({str(tmp_path / "a.db")!r}).dispose()
+SpiderLoader.from_settings(get_project_settings()).load("kpu")
+print(sorted(m for m in ("alembic", "scipy", "scrapy_redis", "trafilatura") if m in sys.modules))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stderr[-500:]

@@ -27,10 +27,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from datasketch import MinHash
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from archive.ingest.minhash import MinHash
 from archive.storage.db import chunks, lock_clusters
 from archive.storage.models import Article, Cluster, MinhashBand, SiteRow, utcnow
 from archive.vocab import LEVEL_RANK

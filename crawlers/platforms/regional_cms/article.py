@@ -23,7 +23,8 @@ from datetime import datetime
 
 from lxml import html as lxml_html
 from parsel import Selector
-from trafilatura.xpaths import COMMENTS_DISCARD_XPATH, DISCARD_IMAGE_ELEMENTS, OVERALL_DISCARD_XPATH
+
+from archive.imports import load_alone
 
 from ..base import ArticleFields, Canonicaliser
 from .dates import parse_body_date
@@ -313,9 +314,10 @@ def _drop_named_boilerplate(body: lxml_html.HtmlElement) -> list[str]:
     return refused
 
 
+_XPATHS = load_alone("trafilatura", "xpaths")  # its rules alone, not trafilatura's extraction stack
 NAMED_BOILERPLATE = (
-    *((xpath, False) for xpath in (*OVERALL_DISCARD_XPATH, *COMMENTS_DISCARD_XPATH)),
-    *((xpath, True) for xpath in DISCARD_IMAGE_ELEMENTS),  # a caption line goes, the figure it names stays
+    *((xpath, False) for xpath in (*_XPATHS.OVERALL_DISCARD_XPATH, *_XPATHS.COMMENTS_DISCARD_XPATH)),
+    *((xpath, True) for xpath in _XPATHS.DISCARD_IMAGE_ELEMENTS),  # a caption line goes, the figure it names stays
 )
 NAMED_CUT_MAX = 0.5  # a named cut may take at most this share of the body's text
 
