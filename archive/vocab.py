@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
-LEVELS: Final = ("provinsi", "kabupaten", "kota")
+LEVELS: Final = ("nasional", "provinsi", "kabupaten", "kota")
 # a national body (KPU RI) ranks before a province, which ranks before a regency or city, when the
 # origin of a syndicated release is chosen among copies published at the same moment
 LEVEL_RANK: Final = {"nasional": 0, "provinsi": 1, "kabupaten": 2, "kota": 2}
@@ -19,8 +19,10 @@ ZONE_ABBREVIATIONS: Final = {"wib": "Asia/Jakarta", "wita": "Asia/Makassar", "wi
 ZONE_LABELS: Final = {zone: abbreviation.upper() for abbreviation, zone in ZONE_ABBREVIATIONS.items()}
 
 CRAWL_MODES: Final = ("incremental", "full", "recheck")
-# the software a site runs; each has a module under crawlers/platforms/
-PLATFORMS: Final = ("regional-cms",)
+# the software a site runs; each has a module under crawlers/platforms/: the regional CMS of the
+# 552 provincial, regency and city sites, and KPU RI's own stack (www.kpu.go.id)
+PLATFORMS: Final = ("regional", "kpu-ri")
+PLATFORM_ALIASES: Final = {"regional-cms": "regional"}  # the name an earlier release wrote
 
 
 class EventKind(StrEnum):

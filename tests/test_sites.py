@@ -127,15 +127,22 @@ def test_the_registry_names_each_sites_platform(tmp_path: Path) -> None:
     from crawlers.platforms import platform_for
 
     assert set(MODULES) == set(PLATFORMS)  # every platform the registry accepts has its module
-    assert {s.platform for s in load_registry()} == {"regional-cms"}
+    registry = load_registry()
+    assert {s.platform for s in registry} == {"regional", "kpu-ri"}
+    assert [s.host for s in registry.select(level="nasional")] == ["www.kpu.go.id"]
+    assert registry["www.kpu.go.id"].platform == "kpu-ri"
     path = tmp_path / "sites.csv"
     path.write_text(HEADER + ",platform\nkab-ngawi.kpu.go.id,KPU Ngawi,kabupaten,Jawa Timur,Asia/Jakarta,seen,\n")
     site = load_registry(path)["kab-ngawi"]
-    assert site.platform == "regional-cms" and platform_for(site).fallback_categories == ("104",)
+    assert site.platform == "regional" and platform_for(site).fallback_categories == ("104",)
+    path.write_text(  # the name an earlier release wrote still reads
+        HEADER + ",platform\nkab-ngawi.kpu.go.id,KPU Ngawi,kabupaten,Jawa Timur,Asia/Jakarta,seen,regional-cms\n"
+    )
+    assert load_registry(path)["kab-ngawi"].platform == "regional"
     path.write_text(
         HEADER + ",platform\nkab-ngawi.kpu.go.id,KPU Ngawi,kabupaten,Jawa Timur,Asia/Jakarta,seen,wordpress\n"
     )
-    with pytest.raises(RegistryError, match="platform 'wordpress' is not one of regional-cms"):
+    with pytest.raises(RegistryError, match="platform 'wordpress' is not one of regional, kpu-ri"):
         load_registry(path)
 
 

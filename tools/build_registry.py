@@ -125,8 +125,14 @@ def main(data_dir: Path) -> None:
         label = host_label(level, bare, province)
         body = "KIP" if province == "Aceh" else "KPU"
         rows.append(_row(label, f"{body} {region}", level, province, tz_of[province], label in SEEN_HOSTS))
+    for row in rows:
+        row["platform"] = ""  # the regional CMS
+    national = [  # reference §1.3, §1.4: their own stacks
+        {**_row("www", "KPU RI", "nasional", "Nasional", "Asia/Jakarta", True), "platform": "kpu-ri"},
+    ]
     writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
+    writer.writerows(national)
     writer.writerows(sorted(rows, key=lambda r: (r["level"] != "provinsi", r["province"], r["host"])))
 
 

@@ -11,6 +11,7 @@ from archive.cli.doctor import doctor
 from archive.cli.export import export, search
 from archive.cli.extract import extract
 from archive.cli.inspect import clusters, history, runs, status
+from archive.cli.propagation import propagation
 from archive.cli.reextract import reextract
 from archive.cli.schedule import schedule, upgrade
 from archive.cli.serve import serve
@@ -25,6 +26,7 @@ COMMANDS = (
     history,
     runs,
     clusters,
+    propagation,
     status,
     sites_command,
     schedule,

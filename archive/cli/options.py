@@ -83,7 +83,9 @@ def filter_options(func: F) -> F:
             metavar="NAME",
             help="Only sites of this province, e.g. 'Papua' (repeatable).",
         ),
-        click.option("--level", "levels", multiple=True, type=click.Choice(LEVELS), help="provinsi, kabupaten, kota."),
+        click.option(
+            "--level", "levels", multiple=True, type=click.Choice(LEVELS), help="nasional, provinsi, kabupaten, kota."
+        ),
         click.option(
             "--category",
             "categories",

@@ -1,6 +1,7 @@
 """URL identity: which article a URL names, as (host, native key).
 
-Shapes come from reference §1.2: ``/blog/read/{slug}``, ``/blog/read/{id}_{slug}`` (2025 on),
+Shapes come from reference §1.2-1.4: ``/blog/read/{slug}``, ``/blog/read/{id}_{slug}`` (2025 on),
+JDIH's ``/blog/read/{id}/{slug}``, KPU RI's ``/berita/baca/{id}/{slug}``,
 an optional ``/index.php/`` prefix, and a ``.html`` suffix on one legacy domain; and the older
 ``/berita/baca/{id}/{slug}`` still linked from the wild, whose identity is its numeric id, so it
 joins the same post under its ``/blog/read/{id}_{slug}`` URL.  Ids are per
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 ARTICLE_PATH_RE = re.compile(
-    r"^/(?:index\.php/)?blog/read/(?:(?P<id>\d+)_)?(?P<slug>[^/?#]+?)(?:\.html)?/?$", re.IGNORECASE
+    r"^/(?:index\.php/)?blog/read/(?:(?P<id>\d+)[_/])?(?P<slug>[^/?#]+?)(?:\.html)?/?$", re.IGNORECASE
 )
 # the older regional shape still linked in the wild: /berita/baca/{id}/{slug} (kota-palu.kpu.go.id/berita/baca/8168/…)
 BERITA_PATH_RE = re.compile(

@@ -2,7 +2,7 @@
 
 One row per site in ``archive/data/sites.csv``.  ``--registry FILE`` swaps in another file with
 the same columns plus an optional ``base_url`` (a mirror or a local test server) and an optional
-``platform`` (the software the site runs, ``regional-cms`` when empty).  Requests then go to
+``platform`` (the software the site runs: ``regional`` when empty, or ``kpu-ri``).  Requests then go to
 ``base_url`` while the archive keeps recording the canonical ``https://{host}/...`` URL.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from ..vocab import HOST_SOURCES, LEVELS, PLATFORMS, TIMEZONES
+from ..vocab import HOST_SOURCES, LEVELS, PLATFORM_ALIASES, PLATFORMS, TIMEZONES
 
 DEFAULT_REGISTRY = Path(__file__).parent.parent / "data" / "sites.csv"
 DEFAULT_PLATFORM = PLATFORMS[0]
@@ -179,6 +179,7 @@ def _parse_row(row: dict[str, str | None], where: str) -> Site:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise RegistryError(f"{where}: bad base_url {base_url!r}")
     platform = values.get("platform") or DEFAULT_PLATFORM
+    platform = PLATFORM_ALIASES.get(platform, platform)
     if platform not in PLATFORMS:
         raise RegistryError(f"{where}: platform {platform!r} is not one of {', '.join(PLATFORMS)}")
     return Site(

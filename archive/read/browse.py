@@ -59,7 +59,7 @@ def metadata(database: str) -> dict[str, Any]:
     columns = {
         "site": "Host of the KPU site",
         "site_name": "Name of the KPU body",
-        "level": "provinsi, kabupaten or kota",
+        "level": "nasional, provinsi, kabupaten or kota",
         "published_local": "Publication time in the site's own zone (WIB/WITA/WIT)",
         "year": "Publication year, local time",
         "cluster_id": "Syndication cluster (copies of one release)",

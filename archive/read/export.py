@@ -3,7 +3,9 @@
 Every row carries ``archive_id`` (``{host}/{native key}``: stable across crawls and archives) and a
 ready-made ``citation``.  Removed articles are left out unless asked for (then ``removed_at`` says
 when they went).  ``cluster_id`` names an article's syndication cluster (empty when it has no
-copy); ``is_origin`` is true for a cluster's probable origin and for an article without copies.
+copy); ``is_origin`` is true for a cluster's probable origin and for an article without copies;
+``origin_site`` and ``origin_lag_hours`` name a clustered article's origin site and how many hours
+after the origin it was published (first seen where undated; 0 for the origin itself).
 
 Everything streams: rows are read ``yield_per`` at a time and written as they come (Parquet in
 row groups), so memory stays flat however large the archive.  Text cells that a spreadsheet would
@@ -26,7 +28,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from archive.read.filters import Filters, apply, match_ids
 from archive.storage.models import Article, ArticleVersion, Cluster, CrawlRun, SiteRow
@@ -59,6 +61,8 @@ COLUMNS = (
     "content_sha256",
     "cluster_id",
     "is_origin",
+    "origin_site",
+    "origin_lag_hours",
     "citation",
 )
 REMOVED_COLUMNS = ("removed_at", "removal_reason")
@@ -94,13 +98,17 @@ def iter_rows(
     With ``include_versions``: one row per version, its title and body those of that version, oldest
     version first."""
     filters = filters or Filters()
-    entities: list[Any] = [Article, SiteRow, Cluster.origin_article_id]
+    origin_article, origin_site = aliased(Article), aliased(SiteRow)
+    origin = (Cluster.origin_article_id, origin_site.host, origin_article.published_at, origin_article.first_seen_at)
+    entities: list[Any] = [Article, SiteRow, *origin]
     if include_versions:
         entities.append(ArticleVersion)
     stmt = (
         select(*entities)
         .join(SiteRow, SiteRow.id == Article.site_id)
         .outerjoin(Cluster, Cluster.id == Article.cluster_id)
+        .outerjoin(origin_article, origin_article.id == Cluster.origin_article_id)
+        .outerjoin(origin_site, origin_site.id == origin_article.site_id)
     )
     if include_versions:
         stmt = stmt.join(ArticleVersion, ArticleVersion.article_id == Article.id)
@@ -115,11 +123,15 @@ def iter_rows(
     zones: dict[str, ZoneInfo] = {}
     with Session(engine) as session:
         for row in session.execute(stmt.execution_options(yield_per=batch)):
-            article, site, origin = row[0], row[1], row[2]
+            article, site, origin_id = row[0], row[1], row[2]
             zone = zones.setdefault(site.timezone, ZoneInfo(site.timezone))
-            out = article_row(article, site, origin, zone)
+            out = article_row(article, site, origin_id, zone)
+            if origin_id is not None:  # the origin's site, and how long after the origin this copy came
+                out["origin_site"] = row[3]
+                out["origin_lag_hours"] = round(((article.published_at or article.first_seen_at)
+                                                 - (row[4] or row[5])).total_seconds() / 3600, 1)  # fmt: skip
             if include_versions:
-                version_row: ArticleVersion = row[3]
+                version_row: ArticleVersion = row[6]
                 version_no = version_no + 1 if last_article == article.id else 1
                 last_article = article.id
                 out.update(
@@ -167,6 +179,8 @@ def article_row(article: Article, site: SiteRow, origin: int | None, zone: ZoneI
         "content_sha256": article.content_sha256,
         "cluster_id": article.cluster_id,
         "is_origin": article.cluster_id is None or origin == article.id,
+        "origin_site": None,
+        "origin_lag_hours": None,
         "citation": citation(site.name, article.title, published, article.url, last_seen),
         "removed_at": article.removed_at.astimezone(zone).isoformat() if article.removed_at else None,
         "removal_reason": article.removal_reason if article.removed_at else None,
@@ -226,6 +240,7 @@ def parquet_schema(columns: Sequence[str]) -> Any:
         "view_count": pa.int64(),
         "cluster_id": pa.int64(),
         "is_origin": pa.bool_(),
+        "origin_lag_hours": pa.float64(),
         "version": pa.int32(),
         **dict.fromkeys(TIMESTAMP_COLUMNS, moment),
     }

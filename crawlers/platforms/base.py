@@ -42,7 +42,7 @@ class ArticleFields:
     attachments: list[dict[str, str | None]] = field(default_factory=list)
     see_also: list[dict[str, str | None]] = field(default_factory=list)
     published: FoundDate | None = None
-    published_source: str = "none"  # "metadata", "body" or "none"
+    published_source: str = "none"  # "metadata", "body", "api" (a listing API's date) or "none"
     extraction: str = "cms"  # which layer gave the body: "cms" (the platform's) or "generic" (trafilatura)
     extraction_checks: dict[str, Any] = field(default_factory=dict)  # per layer, per check; and "refused_cuts"
     refused_cuts: list[str] = field(default_factory=list)  # cuts the platform layer refused: they took most text
@@ -54,6 +54,8 @@ class ListingFields:
     links: list[tuple[str, str]]  # (position in the page, canonical URL): the position tells chrome apart
     titles: dict[str, str] = field(default_factory=dict)  # URL -> its longest link text (the listed title)
     teasers: dict[str, str] = field(default_factory=dict)  # URL -> the words the listing shows under it
+    dates: dict[str, str] = field(default_factory=dict)  # URL -> the machine date a listing API gives it
+    source: str = "html"  # what the listing was read from: "html" (its links) or "api" (a JSON API)
 
     @property
     def article_urls(self) -> list[str]:
@@ -74,3 +76,5 @@ class Platform:
     extract_listing: Callable[..., ListingFields]  # (selector, page URL, canonicalise, is_article)
     extract_article: Callable[..., ArticleFields]  # (selector, URL, timezone=, first_seen=, listing_label=, ...)
     looks_not_found: Callable[[Selector, str | None], bool]  # a 200 page saying the post is not there
+    # where ``listing_url`` is a JSON API: the HTML listing walked instead when the API answers 404
+    fallback_listing_url: Callable[[str, str, str | None, int], str] | None = None  # (base, id, label, page)

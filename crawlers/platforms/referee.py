@@ -63,6 +63,7 @@ class Listed:
 
     title: str | None = None
     teaser: str | None = None
+    published: str | None = None  # the machine date a listing API gave it (KPU RI's ``created_at``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +158,8 @@ def referee(
     ours = check(fields.body_text, page, listed.teaser)
     ours["listed_title"] = title_check(fields.title, listed.title)
     refused = {"refused_cuts": fields.refused_cuts} if fields.refused_cuts else {}
-    if not failures(ours):
-        return replace(fields, extraction="cms", extraction_checks={"cms": ours, **refused})
+    if not failures(ours) or fields.extraction == "generic":  # a platform read by the generic layer has no other
+        return replace(fields, extraction_checks={fields.extraction: ours, **refused})
     text = generic(response.body, response.url)
     theirs = {**check(text, page, listed.teaser), "listed_title": ours["listed_title"]}
     verdicts = {"cms": ours, "generic": theirs, **refused}

@@ -118,6 +118,7 @@ class KpuSpider(scrapy.Spider):
         self._walks: dict[tuple[str, str], tuple[bool, int]] = {}  # (walked to the end before, open page)
         self._pending: set[str] = set()  # article URLs a killed run found and this one fetches first
         self._resumed: set[tuple[str, str]] = set()  # categories whose first walk jumped to where it was
+        self._html_listings: set[tuple[str, str]] = set()  # categories walked by their platform's fallback
         self._hosts_by_netloc = {urlsplit(s.fetch_base).netloc: s.host for s in self.sites}
         self.max_pages = 1000
         self.stop_pages = 1
@@ -176,6 +177,7 @@ class KpuSpider(scrapy.Spider):
         for table in (self._previous, self._seen, self._last_item, self._quiet_pages, self._walks):
             for key in [k for k in table if k[0] == host]:
                 del table[key]
+        self._html_listings = {k for k in self._html_listings if k[0] != host}
         self._home_links.pop(host, None)
         self._resumed = {k for k in self._resumed if k[0] != host}
         self._pending = {u for u in self._pending if urlsplit(u).netloc != host}
@@ -207,6 +209,17 @@ class KpuSpider(scrapy.Spider):
         self, response: Response, site: Site, category_id: str, label: str | None, page: int
     ) -> Iterator[Any]:
         self._count(site, "pages")
+        key = (site.host, category_id)
+        if response.status in GONE_STATUSES:  # only asked for where the platform has a fallback listing
+            if key not in self._html_listings:
+                self.logger.warning("%s: %s answered %d; walking the HTML listing", site.host, response.url,
+                                    response.status)  # fmt: skip
+                self.crawler.stats.inc_value(f"kpu/site/{site.host}/listing_fallbacks")
+                self._html_listings.add(key)
+                yield self._listing_request(site, category_id, label, page)
+            else:
+                self._count(site, "errors")
+            return
         if not isinstance(response, TextResponse):
             self._not_a_page(site, response)
             return
@@ -215,7 +228,7 @@ class KpuSpider(scrapy.Spider):
             response.selector, response.url, site.canonical_from_fetched, self._article_refs(site, refs)
         )
         label = label or listing.label
-        key = (site.host, category_id)
+        self.crawler.stats.inc_value(f"kpu/site/{site.host}/listing_pages_{listing.source}")
         # A link at the same place with the same target as on the page before is page chrome (a
         # popular-posts sidebar); what is left are this page's items.  No new item: the end, or a
         # server repeating its last page.
@@ -247,8 +260,9 @@ class KpuSpider(scrapy.Spider):
         if to_fetch:
             yield DiscoveredLinks(site.host, tuple(articles[u] for u in to_fetch), category_id, label)
         teasers = {refs[u].canonical_url: t for u, t in listing.teasers.items() if u in refs}
+        dates = {refs[u].canonical_url: d for u, d in listing.dates.items() if u in refs}
         for url in to_fetch:
-            listed = Listed(titles.get(url), teasers.get(url))
+            listed = Listed(titles.get(url), teasers.get(url), dates.get(url))
             yield self._article_request(site, url, category_id, label, listed)
         yield from self._next_listing(site, category_id, label, page, bool(new_items))
 
@@ -310,6 +324,7 @@ class KpuSpider(scrapy.Spider):
             first_seen=fetched_at,
             listing_label=label,
             canonicalise=site.canonical_from_fetched,
+            listed_published=listed.published if listed else None,
         )
         if platform.looks_not_found(response.selector, fields.title):
             if asked is not None:
@@ -364,13 +379,19 @@ class KpuSpider(scrapy.Spider):
         return self._article_request(site, pending.url, pending.category_id, pending.category)
 
     def _listing_request(self, site: Site, category_id: str, label: str | None, page: int) -> scrapy.Request:
-        url = platform_for(site).listing_url(site.canonical_base, category_id, page)
+        platform = platform_for(site)
+        fallback = platform.fallback_listing_url
+        if fallback is not None and (site.host, category_id) in self._html_listings:
+            url = fallback(site.canonical_base, category_id, label, page)
+        else:
+            url = platform.listing_url(site.canonical_base, category_id, page)
         return scrapy.Request(
             site.fetch_url(url),
             callback=self.parse_listing,
             errback=self.on_error,
             priority=5,
             cb_kwargs={"site": site, "category_id": category_id, "label": label, "page": page},
+            meta={"handle_httpstatus_list": GONE_STATUSES} if fallback is not None else {},
         )
 
     def _article_request(

@@ -15,7 +15,7 @@ from .urls import listing_url
 FALLBACK_CATEGORY = "104"  # "Berita Terkini" on most sites (reference §1.1), used only without a menu
 
 PLATFORM = Platform(
-    name="regional-cms",
+    name="regional",
     fallback_categories=(FALLBACK_CATEGORY,),
     listing_url=listing_url,
     category_links=extract_category_links,

@@ -208,8 +208,10 @@ def extract_article(
     first_seen: datetime,
     listing_label: str | None = None,
     canonicalise: Canonicaliser = unchanged_url,
+    listed_published: str | None = None,
 ) -> ArticleFields:
-    """All fields of one article page; ``page_url`` is the canonical URL of the page."""
+    """All fields of one article page; ``page_url`` is the canonical URL of the page.  The regional
+    listings give no machine date (``listed_published`` is for platforms whose listings do)."""
     root: lxml_html.HtmlElement = selector.root
     order = doc_order(root)
     container = find_body_container(root)
