@@ -20,8 +20,8 @@ ZONE_LABELS: Final = {zone: abbreviation.upper() for abbreviation, zone in ZONE_
 
 CRAWL_MODES: Final = ("incremental", "full", "recheck")
 # the software a site runs; each has a module under crawlers/platforms/: the regional CMS of the
-# 552 provincial, regency and city sites, and KPU RI's own stack (www.kpu.go.id)
-PLATFORMS: Final = ("regional", "kpu-ri")
+# 552 provincial, regency and city sites, KPU RI's own stack (www.kpu.go.id), JDIH (jdih.kpu.go.id)
+PLATFORMS: Final = ("regional", "kpu-ri", "jdih")
 PLATFORM_ALIASES: Final = {"regional-cms": "regional"}  # the name an earlier release wrote
 
 

@@ -85,7 +85,7 @@ def test_sites_lists_the_national_site() -> None:
     result = kpu_archive("sites", "--level", "nasional", "--format", "csv")
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [(r["host"], r["platform"]) for r in rows] == [("www.kpu.go.id", "kpu-ri")]
+    assert [(r["host"], r["platform"]) for r in rows] == [("www.kpu.go.id", "kpu-ri"), ("jdih.kpu.go.id", "jdih")]
 
 
 def test_regional_copies_name_the_national_release_as_origin_and_propagation_counts_them(tmp_path: Path) -> None:
@@ -163,3 +163,32 @@ def test_where_the_api_is_gone_the_html_listing_is_walked(tmp_path: Path) -> Non
     ]
     assert sorted(r["native_id"] for r in rows) == sorted(str(p.id) for p in site.posts)
     assert all(r["published_at"] is None and r["published_precision"] is None for r in rows)  # no date invented
+
+
+def test_jdih_news_is_walked_and_its_decrees_recorded(tmp_path: Path) -> None:
+    from crawlers.sample.jdih import JdihSite, jdih_posts
+
+    site = JdihSite(jdih_posts(7))
+    db = tmp_path / "a.db"
+    with site.serve() as base_url:
+        registry = tmp_path / "sites.csv"
+        registry.write_text(
+            "host,name,level,province,timezone,host_source,platform,base_url\n"
+            f"jdih.kpu.go.id,JDIH KPU,nasional,Nasional,Asia/Jakarta,seen,jdih,{base_url}\n",
+            encoding="utf-8",
+        )
+        crawled = kpu_archive("crawl", "--site", "jdih.kpu.go.id", "--registry", str(registry), "--db", str(db))
+        assert crawled.returncode == 0, crawled.stderr[-2000:]
+    assert sorted(r for r in site.requests if r.startswith("/blog/read/")) == sorted(p.path for p in site.posts)
+    rows = {
+        r["native_id"]: r
+        for r in map(json.loads, kpu_archive("export", "--db", str(db), "--format", "jsonl").stdout.splitlines())
+    }
+    assert sorted(rows) == sorted(str(p.id) for p in site.posts)
+    for post in site.posts:
+        row = rows[str(post.id)]
+        assert row["title"] == post.title and "Jakarta – Biro Hukum KPU" in row["body_text"]
+        assert (
+            row["published_at"][:10] == "{:04d}-{:02d}-{:02d}".format(*post.day) and row["published_precision"] == "day"
+        )
+        assert [a["url"] for a in row["attachments"]] == [f"https://jdih.kpu.go.id{post.decree}"]

@@ -128,8 +128,8 @@ def test_the_registry_names_each_sites_platform(tmp_path: Path) -> None:
 
     assert set(MODULES) == set(PLATFORMS)  # every platform the registry accepts has its module
     registry = load_registry()
-    assert {s.platform for s in registry} == {"regional", "kpu-ri"}
-    assert [s.host for s in registry.select(level="nasional")] == ["www.kpu.go.id"]
+    assert {s.platform for s in registry} == {"regional", "kpu-ri", "jdih"}
+    assert [s.host for s in registry.select(level="nasional")] == ["www.kpu.go.id", "jdih.kpu.go.id"]
     assert registry["www.kpu.go.id"].platform == "kpu-ri"
     path = tmp_path / "sites.csv"
     path.write_text(HEADER + ",platform\nkab-ngawi.kpu.go.id,KPU Ngawi,kabupaten,Jawa Timur,Asia/Jakarta,seen,\n")
@@ -142,7 +142,7 @@ def test_the_registry_names_each_sites_platform(tmp_path: Path) -> None:
     path.write_text(
         HEADER + ",platform\nkab-ngawi.kpu.go.id,KPU Ngawi,kabupaten,Jawa Timur,Asia/Jakarta,seen,wordpress\n"
     )
-    with pytest.raises(RegistryError, match="platform 'wordpress' is not one of regional, kpu-ri"):
+    with pytest.raises(RegistryError, match="platform 'wordpress' is not one of regional, kpu-ri, jdih"):
         load_registry(path)
 
 

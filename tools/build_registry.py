@@ -129,6 +129,7 @@ def main(data_dir: Path) -> None:
         row["platform"] = ""  # the regional CMS
     national = [  # reference §1.3, §1.4: their own stacks
         {**_row("www", "KPU RI", "nasional", "Nasional", "Asia/Jakarta", True), "platform": "kpu-ri"},
+        {**_row("jdih", "JDIH KPU", "nasional", "Nasional", "Asia/Jakarta", True), "platform": "jdih"},
     ]
     writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()

@@ -90,7 +90,7 @@ def doctor(site: str, articles: int, registry: str | None, fmt: str) -> None:
     }
     for url in links.article_urls[:articles]:
         listed = (links.titles.get(url), links.teasers.get(url))
-        report["articles"].append(examine(page(url), url, chosen, listed))
+        report["articles"].append(examine(page(url), url, chosen, listed, links.dates.get(url)))
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=1))
     else:
@@ -99,7 +99,13 @@ def doctor(site: str, articles: int, registry: str | None, fmt: str) -> None:
         click.echo("\nno article link on the first listing page: the template may have changed", err=True)
 
 
-def examine(response: Any, url: str, site: Any, listed: tuple[str | None, str | None] = (None, None)) -> dict[str, Any]:
+def examine(
+    response: Any,
+    url: str,
+    site: Any,
+    listed: tuple[str | None, str | None] = (None, None),
+    listed_published: str | None = None,
+) -> dict[str, Any]:
     """One article as each layer sees it: its body, its checks (against the page and what the listing
     showed of it: title, teaser), and which layer the referee chose."""
     from crawlers.platforms import platform_for
@@ -112,6 +118,7 @@ def examine(response: Any, url: str, site: Any, listed: tuple[str | None, str | 
         timezone=site.timezone,
         first_seen=datetime.now(UTC),
         canonicalise=site.canonical_from_fetched,
+        listed_published=listed_published,
     )
     page = page_evidence(response.selector.root)
     generic = generic_body(response.body, url)

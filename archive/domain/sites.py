@@ -2,7 +2,7 @@
 
 One row per site in ``archive/data/sites.csv``.  ``--registry FILE`` swaps in another file with
 the same columns plus an optional ``base_url`` (a mirror or a local test server) and an optional
-``platform`` (the software the site runs: ``regional`` when empty, or ``kpu-ri``).  Requests then go to
+``platform`` (the software the site runs: ``regional`` when empty, ``kpu-ri`` or ``jdih``).  Requests then go to
 ``base_url`` while the archive keeps recording the canonical ``https://{host}/...`` URL.
 """
 

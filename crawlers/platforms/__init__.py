@@ -10,10 +10,11 @@ from __future__ import annotations
 from archive.domain.sites import Site
 
 from .base import Platform
+from .jdih import PLATFORM as JDIH
 from .kpu_ri import PLATFORM as KPU_RI
 from .regional_cms import PLATFORM as REGIONAL_CMS
 
-PLATFORMS: dict[str, Platform] = {p.name: p for p in (REGIONAL_CMS, KPU_RI)}
+PLATFORMS: dict[str, Platform] = {p.name: p for p in (REGIONAL_CMS, KPU_RI, JDIH)}
 
 
 def platform_for(site: Site) -> Platform:
