@@ -37,7 +37,7 @@ PEAK = (
 
 
 def world_of(sites: int, posts: int, latency: float) -> SampleWorld:
-    hosts = [s for s in load_registry().select([]) if s.level != "provinsi"][:sites]
+    hosts = [s for s in load_registry().select([]) if s.level in ("kabupaten", "kota")][:sites]
     chosen = [SampleSite(s.host, s.name, {"104": "Berita Terkini"}) for s in hosts]
     articles = [post for site in chosen for post in filler(site, posts)]
     return SampleWorld(sites=chosen, articles=articles, per_page=10, latency=latency)
