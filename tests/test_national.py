@@ -192,3 +192,23 @@ def test_jdih_news_is_walked_and_its_decrees_recorded(tmp_path: Path) -> None:
             row["published_at"][:10] == "{:04d}-{:02d}-{:02d}".format(*post.day) and row["published_precision"] == "day"
         )
         assert [a["url"] for a in row["attachments"]] == [f"https://jdih.kpu.go.id{post.decree}"]
+
+
+def test_where_neither_the_api_nor_the_html_listing_lists_posts_the_sitemap_does(tmp_path: Path) -> None:
+    site = NationalSite(national_posts(6), api=False, html_listing=False)
+    db = tmp_path / "a.db"
+    with site.serve() as base_url:
+        registry = national_registry(tmp_path / "sites.csv", base_url)
+        args = ("crawl", "--site", "www.kpu.go.id", "--registry", str(registry), "--db", str(db))
+        crawled = kpu_archive(*args)
+        assert crawled.returncode == 0, crawled.stderr[-2000:]
+        fetched = len(site.requests)
+        again = kpu_archive(*args)
+        assert again.returncode == 0, again.stderr[-2000:]
+    assert "reading /sitemap.xml" in crawled.stderr and "/sitemap-berita.xml" in site.requests
+    assert sorted(r for r in site.requests[:fetched] if r.startswith("/berita/baca/")) == sorted(
+        p.path for p in site.posts
+    )
+    assert not [r for r in site.requests[fetched:] if r.startswith("/berita/baca/")]  # incremental: none again
+    rows = kpu_archive("export", "--db", str(db), "--format", "jsonl").stdout.splitlines()
+    assert len(rows) == len(site.posts)

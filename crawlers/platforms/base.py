@@ -78,3 +78,4 @@ class Platform:
     looks_not_found: Callable[[Selector, str | None], bool]  # a 200 page saying the post is not there
     # where ``listing_url`` is a JSON API: the HTML listing walked instead when the API answers 404
     fallback_listing_url: Callable[[str, str, str | None, int], str] | None = None  # (base, id, label, page)
+    sitemap_path: str | None = None  # read once per crawl where neither the API nor the HTML listing lists posts

@@ -23,6 +23,9 @@ from .pages import SampleArticle, SampleSite
 
 HOST = "www.kpu.go.id"
 CATEGORIES = {"104": ("berita-terkini", "Berita Terkini"), "140": ("siaran-pers", "Siaran Pers")}
+SITEMAP_INDEX = ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/'
+                 'sitemap/0.9"><sitemap><loc>%s</loc></sitemap></sitemapindex>')  # fmt: skip
+URLSET = '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">%s</urlset>'
 SENTENCES = [
     "Komisi Pemilihan Umum Republik Indonesia menetapkan jadwal pemutakhiran data pemilih berkelanjutan",
     "Ketua KPU RI meminta seluruh jajaran di provinsi dan kabupaten kota memastikan data pemilih akurat",
@@ -63,6 +66,7 @@ class NationalSite:
     posts: list[NationalPost]
     per_page: int = 4
     api: bool = True
+    html_listing: bool = True  # without the API: do the HTML listings list posts (else a JavaScript shell)
     requests: list[str] = field(default_factory=list)
 
     def respond(self, raw: str) -> tuple[int, str, bytes]:
@@ -71,10 +75,15 @@ class NationalSite:
         self.requests.append(raw)
         if path == "/robots.txt":
             return 200, "text/plain", b"User-agent: *\nDisallow: /admin/\n"
+        if path == "/sitemap.xml":  # an index, as large sites have, pointing at the news sitemap
+            return 200, "application/xml", (SITEMAP_INDEX % f"https://{HOST}/sitemap-berita.xml").encode()
+        if path == "/sitemap-berita.xml":
+            urls = "".join(f"<url><loc>https://{HOST}{p.path}</loc></url>" for p in self.posts)
+            return 200, "application/xml", (URLSET % urls).encode()
         if path == "/":
             return 200, "text/html", self._shell("KPU RI").encode()
         if match := re.fullmatch(r"/berita/(\d+)/[\w-]+", path):
-            if self.api:
+            if self.api or not self.html_listing:
                 return 200, "text/html", self._shell("Berita").encode()  # rendered by JavaScript: no links
             return 200, "text/html", self._html_listing(match.group(1), parts.query).encode()
         if (match := re.fullmatch(r"/api/blogs/(\d+)", path)) and self.api:

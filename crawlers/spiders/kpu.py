@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.http import Response, TextResponse
+from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from archive.domain.identity import ArticleRef, article_ref
@@ -119,6 +120,7 @@ class KpuSpider(scrapy.Spider):
         self._pending: set[str] = set()  # article URLs a killed run found and this one fetches first
         self._resumed: set[tuple[str, str]] = set()  # categories whose first walk jumped to where it was
         self._html_listings: set[tuple[str, str]] = set()  # categories walked by their platform's fallback
+        self._sitemaps: set[str] = set()  # hosts whose sitemap this crawl has asked for
         self._hosts_by_netloc = {urlsplit(s.fetch_base).netloc: s.host for s in self.sites}
         self.max_pages = 1000
         self.stop_pages = 1
@@ -178,6 +180,7 @@ class KpuSpider(scrapy.Spider):
             for key in [k for k in table if k[0] == host]:
                 del table[key]
         self._html_listings = {k for k in self._html_listings if k[0] != host}
+        self._sitemaps.discard(host)
         self._home_links.pop(host, None)
         self._resumed = {k for k in self._resumed if k[0] != host}
         self._pending = {u for u in self._pending if urlsplit(u).netloc != host}
@@ -229,6 +232,12 @@ class KpuSpider(scrapy.Spider):
         )
         label = label or listing.label
         self.crawler.stats.inc_value(f"kpu/site/{site.host}/listing_pages_{listing.source}")
+        sitemap = platform_for(site).sitemap_path
+        empty_fallback = sitemap and key in self._html_listings and page == 1 and not listing.links
+        if sitemap and empty_fallback and site.host not in self._sitemaps:  # no posts from API nor HTML
+            self._sitemaps.add(site.host)
+            self.logger.warning("%s: no posts listed in category %s; reading %s", site.host, category_id, sitemap)
+            yield self._sitemap_request(site, site.canonical_base + sitemap, category_id, label, 0)
         # A link at the same place with the same target as on the page before is page chrome (a
         # popular-posts sidebar); what is left are this page's items.  No new item: the end, or a
         # server repeating its last page.
@@ -265,6 +274,36 @@ class KpuSpider(scrapy.Spider):
             listed = Listed(titles.get(url), teasers.get(url), dates.get(url))
             yield self._article_request(site, url, category_id, label, listed)
         yield from self._next_listing(site, category_id, label, page, bool(new_items))
+
+    def parse_sitemap(
+        self, response: Response, site: Site, category_id: str, label: str | None, depth: int = 0
+    ) -> Iterator[Any]:
+        """The article URLs of a sitemap (a sitemap index is followed one level down), fetched as a
+        listing's would be: in incremental mode, only those the archive does not hold yet."""
+        self._count(site, "pages")
+        self.crawler.stats.inc_value(f"kpu/site/{site.host}/listing_pages_sitemap")
+        sitemap = Sitemap(response.body) if isinstance(response, TextResponse) or response.body else None
+        if sitemap is None:
+            return
+        locations = [entry["loc"] for entry in sitemap if entry.get("loc")]
+        if sitemap.type == "sitemapindex":
+            for url in locations if depth == 0 else []:  # one level down, on this site only
+                if urlsplit(url).hostname == site.host:
+                    yield self._sitemap_request(site, url, category_id, label, 1)
+            return
+        refs: dict[str, ArticleRef] = {}
+        for url in locations:
+            ref = article_ref(site.canonical_from_fetched(url))
+            if ref is not None and ref.host == site.host:
+                refs[ref.canonical_url] = ref
+        to_fetch = list(refs)
+        if self.mode_of(site) == "incremental":
+            known = self.archive.known_titles(site.host, list(refs.values()))
+            to_fetch = [u for u in refs if u not in known]
+        if to_fetch:
+            yield DiscoveredLinks(site.host, tuple(refs[u] for u in to_fetch), category_id, label)
+        for url in to_fetch:
+            yield self._article_request(site, url, category_id, label)
 
     def _next_listing(
         self, site: Site, category_id: str, label: str | None, page: int, found_new: bool
@@ -392,6 +431,15 @@ class KpuSpider(scrapy.Spider):
             priority=5,
             cb_kwargs={"site": site, "category_id": category_id, "label": label, "page": page},
             meta={"handle_httpstatus_list": GONE_STATUSES} if fallback is not None else {},
+        )
+
+    def _sitemap_request(self, site: Site, url: str, category_id: str, label: str | None, depth: int) -> scrapy.Request:
+        return scrapy.Request(
+            site.fetch_url(url),
+            callback=self.parse_sitemap,
+            errback=self.on_error,
+            priority=5,
+            cb_kwargs={"site": site, "category_id": category_id, "label": label, "depth": depth},
         )
 
     def _article_request(

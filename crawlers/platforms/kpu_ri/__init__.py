@@ -4,7 +4,8 @@ Home page menu → ``/berita/{id}/{slug}`` category ids → each category throug
 ``/api/blogs/{id}?page=N`` (a Laravel paginator: ``data.data`` holds ``id``, ``blog_name``,
 ``post_slug``, ``created_at``) → ``/berita/baca/{id}/{post_slug}`` articles, read by the generic
 layer.  A listing that answers HTML instead of JSON is read for its article links, and where the API
-answers 404 the category's HTML listing (``/berita/{id}/{slug}?page=N``) is walked instead.
+answers 404 the category's HTML listing (``/berita/{id}/{slug}?page=N``) is walked instead; where
+that lists nothing either (a JavaScript shell), the site's ``/sitemap.xml`` gives the article URLs.
 """
 
 from __future__ import annotations
@@ -23,4 +24,5 @@ PLATFORM = Platform(
     extract_article=extract_article,
     looks_not_found=looks_not_found,
     fallback_listing_url=html_listing_url,
+    sitemap_path="/sitemap.xml",
 )
