@@ -212,3 +212,26 @@ def test_where_neither_the_api_nor_the_html_listing_lists_posts_the_sitemap_does
     assert not [r for r in site.requests[fetched:] if r.startswith("/berita/baca/")]  # incremental: none again
     rows = kpu_archive("export", "--db", str(db), "--format", "jsonl").stdout.splitlines()
     assert len(rows) == len(site.posts)
+
+
+def test_a_recheck_of_the_national_site_finds_edits_and_takedowns(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    site = NationalSite(national_posts(5))
+    db = tmp_path / "a.db"
+    with site.serve() as base_url:
+        registry = national_registry(tmp_path / "sites.csv", base_url)
+        assert kpu_archive("crawl", "--all", "--registry", str(registry), "--db", str(db)).returncode == 0
+        gone, edited = site.posts[0], site.posts[1]
+        corrected = replace(edited, body=(*edited.body, "Ralat: jadwal rapat diundur satu pekan."))
+        site.posts[:] = [corrected if p is edited else p for p in site.posts if p is not gone]
+        recheck = kpu_archive("crawl", "--all", "--recheck", "--registry", str(registry), "--db", str(db))
+        assert recheck.returncode == 0, recheck.stderr[-2000:]
+    rows = {
+        r["native_id"]: r
+        for r in map(json.loads, kpu_archive("export", "--db", str(db), "--format", "jsonl").stdout.splitlines())
+    }
+    assert rows[str(gone.id)]["status"] == "suspected"  # one 404 is a suspicion; removal needs it to last
+    assert "Ralat: jadwal rapat diundur" in rows[str(edited.id)]["body_text"]
+    history = kpu_archive("history", f"www.kpu.go.id/{edited.id}", "--db", str(db), "--format", "json")
+    assert history.returncode == 0 and len(json.loads(history.stdout)["versions"]) == 2
