@@ -235,3 +235,19 @@ def test_a_recheck_of_the_national_site_finds_edits_and_takedowns(tmp_path: Path
     assert "Ralat: jadwal rapat diundur" in rows[str(edited.id)]["body_text"]
     history = kpu_archive("history", f"www.kpu.go.id/{edited.id}", "--db", str(db), "--format", "json")
     assert history.returncode == 0 and len(json.loads(history.stdout)["versions"]) == 2
+
+
+def test_an_api_that_answers_but_lists_nothing_falls_back_to_the_html_listing(tmp_path: Path) -> None:
+    site = NationalSite(national_posts(5))
+    answer = site.respond
+    site.respond = lambda raw: (  # type: ignore[method-assign]
+        (200, "application/json", b'{"success": false, "message": "Unauthenticated."}')
+        if raw.startswith("/api/") else answer(raw)
+    )  # fmt: skip
+    site.api = False  # the HTML listings list the posts
+    with site.serve() as base_url:
+        registry = national_registry(tmp_path / "sites.csv", base_url)
+        crawled = kpu_archive("crawl", "--all", "--registry", str(registry), "--db", str(tmp_path / "a.db"))
+    assert crawled.returncode == 0 and "lists no post; walking the HTML listing" in crawled.stderr
+    rows = kpu_archive("export", "--db", str(tmp_path / "a.db"), "--format", "jsonl").stdout.splitlines()
+    assert len(rows) == len(site.posts)

@@ -232,7 +232,15 @@ class KpuSpider(scrapy.Spider):
         )
         label = label or listing.label
         self.crawler.stats.inc_value(f"kpu/site/{site.host}/listing_pages_{listing.source}")
-        sitemap = platform_for(site).sitemap_path
+        platform = platform_for(site)
+        if platform.fallback_listing_url and page == 1 and not listing.links and key not in self._html_listings:
+            # an API that answers but lists nothing (an error payload, a moved category): try the HTML
+            self.logger.warning("%s: %s lists no post; walking the HTML listing", site.host, response.url)
+            self.crawler.stats.inc_value(f"kpu/site/{site.host}/listing_fallbacks")
+            self._html_listings.add(key)
+            yield self._listing_request(site, category_id, label, page)
+            return
+        sitemap = platform.sitemap_path
         empty_fallback = sitemap and key in self._html_listings and page == 1 and not listing.links
         if sitemap and empty_fallback and site.host not in self._sitemaps:  # no posts from API nor HTML
             self._sitemaps.add(site.host)
