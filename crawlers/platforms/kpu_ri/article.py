@@ -16,7 +16,7 @@ from parsel import Selector
 from ..base import ArticleFields, Canonicaliser
 from ..generic import generic_body
 from ..regional_cms.dates import parse_body_date, parse_metadata_date
-from ..regional_cms.dom import HEADINGS, iter_elements, meta_content, text_of, unchanged_url
+from ..regional_cms.dom import HEADINGS, iter_tags, meta_content, text_of, unchanged_url
 from ..regional_cms.fields import HASHTAG_RE, byline_of, metadata_date, trailing_credit
 
 
@@ -56,7 +56,7 @@ def extract_article(
 def _title(root: lxml_html.HtmlElement) -> tuple[str | None, str]:
     if og := meta_content(root, "og:title"):
         return og, "og:title"
-    heading = next((el for el in iter_elements(root, HEADINGS[:1]) if text_of(el)), None)
+    heading = next((el for el in iter_tags(root, HEADINGS[:1]) if text_of(el)), None)
     if heading is not None:
         return text_of(heading), "heading"
     title = root.find(".//title")

@@ -140,6 +140,13 @@ def iter_elements(root: lxml_html.HtmlElement, tags: Iterable[str] | None = None
         stack.extend(reversed(el))
 
 
+def iter_tags(root: lxml_html.HtmlElement, tags: Iterable[str]) -> Iterator[lxml_html.HtmlElement]:
+    """Elements of a few rare tags (headings, ``<title>``) outside page chrome, in document order:
+    lxml finds them, and only those found have their ancestors checked; the same elements as
+    ``iter_elements(root, tags)`` without a Python-level walk of the whole page."""
+    return (el for el in root.iter(*tags) if not in_chrome(el))
+
+
 def find_body_container(root: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
     """The element whose direct paragraphs and text runs hold the most non-link text."""
     scores: dict[lxml_html.HtmlElement, int] = {}
@@ -176,7 +183,7 @@ def find_title_element(
     """The heading nearest before the body's first text: an ``h1`` when there is one, else h2/h3."""
     limit = order.get(_first_text_element(container), len(order)) if container is not None else len(order)
     best: dict[str, lxml_html.HtmlElement] = {}
-    for el in iter_elements(root, HEADINGS):
+    for el in iter_tags(root, HEADINGS):
         if order.get(el, 0) <= limit and text_of(el):
             best[el.tag] = el  # keeps the last (nearest) of each level
     for level in HEADINGS:

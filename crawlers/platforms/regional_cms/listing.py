@@ -10,7 +10,7 @@ from lxml import html as lxml_html
 from parsel import Selector
 
 from ..base import Canonicaliser, ListingFields
-from .dom import HEADINGS, doc_order, in_chrome, iter_elements, text_of, unchanged_url
+from .dom import HEADINGS, doc_order, in_chrome, iter_tags, text_of, unchanged_url
 from .urls import LISTING_PATH_RE
 
 TEASER_MIN = 40  # shorter than this, the words under a link are a date or a count, not the post's opening
@@ -47,7 +47,7 @@ def extract_listing(
     if first_link is not None:
         order = doc_order(root)
         limit = order.get(first_link, 0)
-        for el in iter_elements(root, HEADINGS):
+        for el in iter_tags(root, HEADINGS):
             if order.get(el, 0) < limit and text_of(el):
                 label = text_of(el)
     return ListingFields(label=label, links=links, titles=titles, teasers=teasers)

@@ -7,7 +7,7 @@ import re
 from lxml import html as lxml_html
 from parsel import Selector
 
-from .dom import iter_elements, text_of
+from .dom import iter_tags, text_of
 
 NOT_FOUND_RE = re.compile(
     r"^\W*(?:error\s*)?(?:404\W*)?(?:"
@@ -27,7 +27,7 @@ def looks_not_found(selector: Selector, title: str | None) -> bool:
     """
     root: lxml_html.HtmlElement = selector.root
     texts = [title or ""]
-    for el in iter_elements(root, ("title", "h1", "h2")):
+    for el in iter_tags(root, ("title", "h1", "h2")):
         text = text_of(el)
         texts.extend(_TITLE_PARTS.split(text) if el.tag == "title" else [text])
     return any(len(t) <= 80 and NOT_FOUND_RE.match(t) for t in texts if t)
