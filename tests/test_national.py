@@ -251,3 +251,23 @@ def test_an_api_that_answers_but_lists_nothing_falls_back_to_the_html_listing(tm
     assert crawled.returncode == 0 and "lists no post; walking the HTML listing" in crawled.stderr
     rows = kpu_archive("export", "--db", str(tmp_path / "a.db"), "--format", "jsonl").stdout.splitlines()
     assert len(rows) == len(site.posts)
+
+
+def test_jdih_posts_linked_from_the_home_page_are_archived_when_no_listing_is_found(tmp_path: Path) -> None:
+    from crawlers.sample.jdih import JdihSite, jdih_posts
+
+    site = JdihSite(jdih_posts(6), index="/kabar-hukum", home_posts=4)  # an index the platform cannot guess
+    with site.serve() as base_url:
+        registry = tmp_path / "sites.csv"
+        registry.write_text(
+            "host,name,level,province,timezone,host_source,platform,base_url\n"
+            f"jdih.kpu.go.id,JDIH KPU,nasional,Nasional,Asia/Jakarta,seen,jdih,{base_url}\n",
+            encoding="utf-8",
+        )
+        crawled = kpu_archive("crawl", "--all", "--registry", str(registry), "--db", str(tmp_path / "a.db"))
+        assert crawled.returncode == 0, crawled.stderr[-2000:]
+    rows = [
+        json.loads(r)
+        for r in kpu_archive("export", "--db", str(tmp_path / "a.db"), "--format", "jsonl").stdout.splitlines()
+    ]
+    assert sorted(r["native_id"] for r in rows) == sorted(str(p.id) for p in site.posts[:4])

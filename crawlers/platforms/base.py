@@ -79,3 +79,4 @@ class Platform:
     # where ``listing_url`` is a JSON API: the HTML listing walked instead when the API answers 404
     fallback_listing_url: Callable[[str, str, str | None, int], str] | None = None  # (base, id, label, page)
     sitemap_path: str | None = None  # read once per crawl where neither the API nor the HTML listing lists posts
+    home_lists_posts: bool = False  # the home page's article links are fetched too (listings unknown: JDIH)

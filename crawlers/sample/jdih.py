@@ -52,6 +52,8 @@ def jdih_posts(count: int) -> list[JdihPost]:
 class JdihSite:
     posts: list[JdihPost]
     per_page: int = 3
+    index: str = "/blog"  # where the news index lives (the menu links it)
+    home_posts: int = 0  # the newest posts the home page links
     requests: list[str] = field(default_factory=list)
 
     def respond(self, raw: str) -> tuple[int, str, bytes]:
@@ -61,8 +63,12 @@ class JdihSite:
         if path == "/robots.txt":
             return 200, "text/plain", b"User-agent: *\nDisallow:\n"
         if path == "/":
-            return 200, "text/html", self._page("JDIH KPU", "<p>Jaringan Dokumentasi dan Informasi Hukum KPU</p>")
-        if path == "/blog":
+            latest = "".join(
+                f'<li><a href="{p.path}">{escape(p.title)}</a></li>' for p in self.posts[: self.home_posts]
+            )
+            intro = "<p>Jaringan Dokumentasi dan Informasi Hukum KPU</p>"
+            return 200, "text/html", self._page("JDIH KPU", f"{intro}<ul class='terbaru'>{latest}</ul>")
+        if path == self.index:
             try:
                 page = max(1, int(parse_qs(parts.query).get("page", ["1"])[0]))
             except ValueError:
@@ -80,7 +86,7 @@ class JdihSite:
 
     def _page(self, title: str, main: str) -> bytes:
         return (f"<html><head><title>{escape(title)}</title></head><body><nav><a href='/'>Beranda</a> "
-                f"<a href='/blog'>Berita</a> <a href='/peraturan-kpu'>Peraturan KPU</a></nav>"
+                f"<a href='{self.index}'>Berita</a> <a href='/peraturan-kpu'>Peraturan KPU</a></nav>"
                 f"<div class='content'>{main}</div><footer>JDIH KPU</footer></body></html>").encode()  # fmt: skip
 
     def _article(self, post: JdihPost) -> bytes:

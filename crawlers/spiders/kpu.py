@@ -207,6 +207,8 @@ class KpuSpider(scrapy.Spider):
             categories = dict.fromkeys(fallback, "")
         for category_id, label in categories.items():
             yield self._listing_request(site, category_id, label or None, 1)
+        if platform.home_lists_posts:  # after the listings, which give each post its category
+            yield from self._fetch_unlisted(site, home.article_urls, None, None, priority=-1)
 
     def parse_listing(
         self, response: Response, site: Site, category_id: str, label: str | None, page: int
@@ -299,19 +301,27 @@ class KpuSpider(scrapy.Spider):
                 if urlsplit(url).hostname == site.host:
                     yield self._sitemap_request(site, url, category_id, label, 1)
             return
+        yield from self._fetch_unlisted(site, locations, category_id, label)
+
+    def _fetch_unlisted(
+        self, site: Site, urls: list[str], category_id: str | None, label: str | None, priority: int = 0
+    ) -> Iterator[Any]:
+        """Article URLs found outside a listing walk (a sitemap, a home page), fetched as a listing's
+        would be: recorded on the frontier, and in incremental mode only those not archived yet."""
         refs: dict[str, ArticleRef] = {}
-        for url in locations:
+        for url in urls:
             ref = article_ref(site.canonical_from_fetched(url))
             if ref is not None and ref.host == site.host:
                 refs[ref.canonical_url] = ref
         to_fetch = list(refs)
-        if self.mode_of(site) == "incremental":
+        if self.mode_of(site) == "incremental" and refs:
             known = self.archive.known_titles(site.host, list(refs.values()))
             to_fetch = [u for u in refs if u not in known]
         if to_fetch:
             yield DiscoveredLinks(site.host, tuple(refs[u] for u in to_fetch), category_id, label)
         for url in to_fetch:
-            yield self._article_request(site, url, category_id, label)
+            request = self._article_request(site, url, category_id, label)
+            yield request.replace(priority=priority) if priority else request
 
     def _next_listing(
         self, site: Site, category_id: str, label: str | None, page: int, found_new: bool

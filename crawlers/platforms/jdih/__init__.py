@@ -4,7 +4,8 @@ Articles are ``/blog/read/{id}/{slug}`` (a slash, not the regional underscore) a
 PDFs they explain, which the article records as attachments.  Its listings are not known from any
 stored page: the menu's ``/blog/category/{id}`` links are walked as on a regional site, and its news
 index (``/blog`` or ``/berita``) as a category of its own, ``?page=N`` to the end; without a menu,
-``/blog``.  The article pages are read by the regional layers (title, body, attachments) with the
+``/blog``.  Since none of that is known, the posts the home page links are fetched as well.  The
+article pages are read by the regional layers (title, body, attachments) with the
 referee's checks; ``kpu-archive doctor --site jdih.kpu.go.id`` shows what they find.
 """
 
@@ -23,4 +24,5 @@ PLATFORM = Platform(
     extract_listing=extract_listing,
     extract_article=extract_article,
     looks_not_found=looks_not_found,
+    home_lists_posts=True,
 )
