@@ -33,6 +33,10 @@ def test_a_national_crawl_walks_the_api_and_dates_every_post_to_the_minute(tmp_p
         first = kpu_archive("crawl", "--site", "www.kpu.go.id", "--registry", str(registry), "--db", str(db))
         assert first.returncode == 0, first.stderr[-2000:]
         fetched = len(site.requests)
+        status = json.loads(kpu_archive("status", "--db", str(db), "--format", "json").stdout)["sites"]
+        assert [(s["host"], s["fetched"], s["fallback"]) for s in status] == [
+            ("www.kpu.go.id", 14, 0)
+        ]  # generic by design
         again = kpu_archive("crawl", "--site", "www.kpu.go.id", "--registry", str(registry), "--db", str(db))
         assert again.returncode == 0, again.stderr[-2000:]
     article_fetches = [r for r in site.requests[:fetched] if r.startswith("/berita/baca/")]

@@ -387,8 +387,9 @@ class KpuSpider(scrapy.Spider):
             if asked is not None:
                 yield self._gone(site, asked, final, response.status, GoneReason.SOFT_404, fetched_at)
             return
+        platform_layer = fields.extraction  # "generic" already for a platform read by the generic layer
         fields = referee(fields, response, listed=listed)  # only for an article: no fallback for a soft 404
-        if fields.extraction == "generic":
+        if fields.extraction != platform_layer:
             self._count(site, "fallback")
         if any(passed is False for passed in fields.extraction_checks.get(fields.extraction, {}).values()):
             self._count(site, "doubtful")  # stored with its doubt: the checks it failed are on the article
