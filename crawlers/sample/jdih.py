@@ -10,9 +10,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from .national import MONTHS, WEEKDAYS, serve_one
+from .pages import page_number
 
 HOST = "jdih.kpu.go.id"
 
@@ -69,10 +70,7 @@ class JdihSite:
             intro = "<p>Jaringan Dokumentasi dan Informasi Hukum KPU</p>"
             return 200, "text/html", self._page("JDIH KPU", f"{intro}<ul class='terbaru'>{latest}</ul>")
         if path == self.index:
-            try:
-                page = max(1, int(parse_qs(parts.query).get("page", ["1"])[0]))
-            except ValueError:
-                page = 1
+            page = page_number(parts.query)
             chunk = self.posts[(page - 1) * self.per_page : page * self.per_page]
             items = "".join(f'<div class="card"><h4><a href="{p.path}">{escape(p.title)}</a></h4>'
                             f"<p>{escape(p.body[0][:140])}</p></div>" for p in chunk)  # fmt: skip

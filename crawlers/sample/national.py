@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
-from .pages import SampleArticle, SampleSite
+from .pages import SampleArticle, SampleSite, page_number
 
 HOST = "www.kpu.go.id"
 CATEGORIES = {"104": ("berita-terkini", "Berita Terkini"), "140": ("siaran-pers", "Siaran Pers")}
@@ -102,10 +102,7 @@ class NationalSite:
 
     def _page_of(self, category: str, query: str) -> tuple[list[NationalPost], int, int, int]:
         items = [p for p in self.posts if p.category == category]
-        try:
-            page = max(1, int(parse_qs(query).get("page", ["1"])[0]))
-        except ValueError:
-            page = 1
+        page = page_number(query)
         last = max(1, -(-len(items) // self.per_page))
         return items[(page - 1) * self.per_page : page * self.per_page], page, last, len(items)
 

@@ -16,8 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
+from urllib.parse import parse_qs
 
 VARIANTS = ("a", "b")
+
+
+def page_number(query: str) -> int:
+    """The ``?page=N`` a listing was asked for (1 when absent or not a number), as a server reads it."""
+    try:
+        return max(1, int(parse_qs(query).get("page", ["1"])[0]))
+    except ValueError:
+        return 1
 
 
 @dataclass

@@ -19,9 +19,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
-from .pages import SampleArticle, SampleSite, render_article, render_home, render_listing, render_not_found
+from .pages import (
+    SampleArticle,
+    SampleSite,
+    page_number,
+    render_article,
+    render_home,
+    render_listing,
+    render_not_found,
+)
 
 DATA = Path(__file__).parent / "data" / "articles.json"
 
@@ -83,10 +91,7 @@ class SampleWorld:
             category = match.group(1)
             items = self.site_articles(site.host, category)
             last = max(1, -(-len(items) // self.per_page))
-            try:
-                page = max(1, int(parse_qs(parts.query).get("page", ["1"])[0]))
-            except ValueError:
-                page = 1
+            page = page_number(parts.query)
             if page > last and site.host in self.repeat_last_page:
                 page = last
             chunk = items[(page - 1) * self.per_page : page * self.per_page]

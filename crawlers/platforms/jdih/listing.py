@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
 from parsel import Selector
 
-from ..regional_cms.dom import text_of
 from ..regional_cms.listing import extract_category_links as regional_categories
-from ..regional_cms.listing import extract_listing
+from ..regional_cms.listing import extract_listing, menu_links
 from ..regional_cms.urls import listing_url as regional_listing_url
 
 INDEX_PATH_RE = re.compile(r"^/(?:index\.php/)?(?P<index>blog|berita)/?$", re.IGNORECASE)
@@ -28,9 +26,4 @@ def listing_url(base: str, category: str, page: int) -> str:
 
 def extract_category_links(selector: Selector, base_url: str) -> dict[str, str]:
     """The menu's numbered categories, and its news index (``{"blog": "Berita"}``)."""
-    found = regional_categories(selector, base_url)
-    for a in selector.root.iter("a"):
-        path = re.sub(r"^[a-z]+://[^/]+", "", urljoin(base_url, (a.get("href") or "").strip()), flags=re.I)
-        if match := INDEX_PATH_RE.match(path.split("?")[0]):
-            found.setdefault(match.group("index").lower(), text_of(a))
-    return found
+    return {**regional_categories(selector, base_url), **menu_links(selector, base_url, INDEX_PATH_RE)}

@@ -16,8 +16,9 @@ from urllib.parse import urljoin
 from parsel import Selector
 
 from ..base import Canonicaliser, ListingFields
-from ..regional_cms.dom import text_of, unchanged_url
+from ..regional_cms.dom import unchanged_url
 from ..regional_cms.listing import extract_listing as extract_html_listing
+from ..regional_cms.listing import menu_links
 
 MENU_PATH_RE = re.compile(r"^/berita/(?P<cat>\d+)(?:/[^/?#]*)?/?$", re.IGNORECASE)
 
@@ -35,17 +36,7 @@ def html_listing_url(base: str, category: str, label: str | None, page: int) -> 
 
 def extract_category_links(selector: Selector, base_url: str) -> dict[str, str]:
     """News categories the home page's menu links to: ``{"104": "Berita Terkini"}``."""
-    found: dict[str, str] = {}
-    if not hasattr(selector.root, "iter"):
-        return found  # a JSON answer where a page was expected: no menu
-    for a in selector.root.iter("a"):
-        href = (a.get("href") or "").strip()
-        path = re.sub(r"^[a-z]+://[^/]+", "", urljoin(base_url, href), flags=re.IGNORECASE).split("?")[0]
-        if match := MENU_PATH_RE.match(path):
-            label = text_of(a)
-            if label or match.group("cat") not in found:
-                found[match.group("cat")] = found.get(match.group("cat")) or label
-    return found
+    return menu_links(selector, base_url, MENU_PATH_RE)
 
 
 def _payload(selector: Selector) -> Any:

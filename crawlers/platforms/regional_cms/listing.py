@@ -82,16 +82,21 @@ def _teasers(root: lxml_html.HtmlElement, anchors: list[tuple[lxml_html.HtmlElem
 
 def extract_category_links(selector: Selector, base_url: str) -> dict[str, str]:
     """Category ids the site's menu links to, with their labels: ``{"104": "Berita Terkini"}``."""
+    return menu_links(selector, base_url, LISTING_PATH_RE)
+
+
+def menu_links(selector: Selector, base_url: str, pattern: re.Pattern[str]) -> dict[str, str]:
+    """The first group of ``pattern`` for every link whose path it matches, with the first non-empty
+    label: how each platform reads its menu (only the path shape differs)."""
     found: dict[str, str] = {}
+    if not hasattr(selector.root, "iter"):
+        return found  # a JSON answer where a page was expected: no menu
     for a in selector.root.iter("a"):
         href = a.get("href")
         if not href:
             continue
-        path = re.sub(r"^[a-z]+://[^/]+", "", urljoin(base_url, href), flags=re.IGNORECASE).split("?")[0]
-        match = LISTING_PATH_RE.match(path)
-        if match:
-            label = text_of(a)
-            found.setdefault(match.group("cat"), label)
-            if label and not found[match.group("cat")]:
-                found[match.group("cat")] = label
+        path = re.sub(r"^[a-z]+://[^/]+", "", urljoin(base_url, href.strip()), flags=re.IGNORECASE).split("?")[0]
+        if match := pattern.match(path):
+            key = match.group(1).lower()
+            found[key] = found.get(key) or text_of(a)
     return found
