@@ -32,7 +32,7 @@ def reextract(sites: Sequence[str], registry: str | None, db: str | None) -> Non
     from archive.ingest.reads import stored_pages
     from crawlers.platforms import platform_for
     from crawlers.platforms.referee import referee
-    from crawlers.spiders.kpu import to_record
+    from crawlers.spiders.outcomes import to_record
 
     reg = load_registry(registry)
     try:

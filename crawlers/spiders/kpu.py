@@ -1,21 +1,15 @@
-"""The one spider for the shared regional KPU CMS, driven by the site registry.
+"""The one spider, for every site of the registry: the platform a site runs (``crawlers.platforms``)
+knows its menu, listings and article pages; the spider walks them.  Home page → categories from
+the menu → each category's listing pages, newest first (the platform's API, its HTML listing, or
+the sitemap where neither lists posts) → every article → an ``ArticleRecord`` (a ``GoneRecord``
+when the post is not there).  Every walk stops when a page brings no new links (safe against a
+server that repeats its last page) or at ``KPU_MAX_LISTING_PAGES``.
 
-home page → category ids from the menu → ``/blog/category/{id}?page=N``, newest first → every
-``/blog/read/...`` article → one ``ArticleRecord`` (or a ``GoneRecord`` when the post is not there).
-The platform a site runs (``crawlers.platforms``) knows its menu, listings and article pages.
-
-Modes (``-a mode=``):
-
-* ``incremental`` (default): articles already archived under an unchanged listed title are not
-  fetched again, and a category stops after ``KPU_INCREMENTAL_STOP_PAGES`` listing pages holding
-  nothing new, once it has been walked to its end at least once.  An unchanged site costs
-  robots.txt, the home page and one listing page per category.
-* ``full``: every listing page to the end, every article fetched again.
-* ``recheck``: no listings; re-fetch up to ``-a recheck_limit=N`` archived articles, suspected
-  removals first, then least recently checked, to find edits and takedowns.
-
-Every walk stops when a page brings no new links (safe against a server that repeats its last page)
-or at ``KPU_MAX_LISTING_PAGES``.
+Modes (``-a mode=``): ``incremental`` (default) fetches no article archived under an unchanged
+listed title and stops a walked category after ``KPU_INCREMENTAL_STOP_PAGES`` pages with nothing
+new (an unchanged site costs robots.txt, the home page and one listing page per category);
+``full`` walks and fetches everything; ``recheck`` walks nothing and re-fetches up to
+``-a recheck_limit=N`` archived articles, suspected removals first, to find edits and takedowns.
 
 ``scrapy crawl kpu -a sites=kab-ngawi,kota-palu`` (or ``-a sites=all``; ``-a registry=FILE``).
 """
@@ -30,7 +24,6 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.http import Response, TextResponse
-from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from archive.domain.identity import ArticleRef, article_ref
@@ -49,42 +42,9 @@ from archive.vocab import CRAWL_MODES, GoneReason
 
 from ..pipelines import ArchivePipeline
 from ..platforms import platform_for
-from ..platforms.base import ArticleFields
-from ..platforms.referee import Listed, referee, title_check
-
-GONE_STATUSES = [404, 410]  # answers that count as evidence of a takedown; 5xx and timeouts never do
-
-
-def listed_title_changed(listed: str | None, stored: str | None) -> bool:
-    """Does the listing show another title than the archive holds?  A shortened one is the same."""
-    return bool(stored) and title_check(stored, listed) is False
-
-
-def to_record(
-    fields: ArticleFields,
-    ref: ArticleRef,
-    response: Response,
-    fetched_at: datetime,
-    category_id: str | None,
-    redirected_from: tuple[ArticleRef, ...],
-) -> ArticleRecord:
-    """What a platform extracted from one page, as the record the archive ingests."""
-    published = fields.published
-    return ArticleRecord(
-        ref=ref, fetched_url=response.url, http_status=response.status, fetched_at=fetched_at,
-        raw_html=response.body, category_id=category_id, category=fields.category,
-        category_source=fields.category_source, title=fields.title, title_source=fields.title_source,
-        body_text=fields.body_text, body_html=fields.body_html, credit=fields.credit, byline=fields.byline,
-        view_count=fields.view_count, hashtags=fields.hashtags, images=list(fields.images),
-        attachments=list(fields.attachments), see_also=list(fields.see_also),
-        published_at=published.value if published else None,
-        published_precision=published.precision if published else None,
-        published_source=fields.published_source, published_text=published.text if published else None,
-        published_year_source=published.year_source if published else None,
-        published_partial=published.partial.to_json() if published and published.partial else None,
-        redirected_from=redirected_from, extraction=fields.extraction,
-        extraction_checks=fields.extraction_checks or None,
-    )  # fmt: skip
+from ..platforms.referee import Listed, referee
+from .outcomes import GONE_STATUSES, article_filter, gone_reason, listed_title_changed, sitemap_urls, to_record
+from .walks import Walks
 
 
 class KpuSpider(scrapy.Spider):
@@ -110,17 +70,8 @@ class KpuSpider(scrapy.Spider):
         self.allowed_domains = sorted(
             {s.host for s in self.sites} | {urlsplit(s.fetch_base).hostname or "" for s in self.sites} - {""}
         )
-        # per (host, category): the previous page's (position, url) pairs, and the items seen so far
-        self._previous: dict[tuple[str, str], set[tuple[str, str]]] = {}
-        self._seen: dict[tuple[str, str], set[str]] = {}
-        self._last_item: dict[tuple[str, str], ArticleRef] = {}  # the last post of the previous listing page
-        self._home_links: dict[str, set[tuple[str, str]]] = {}
-        self._quiet_pages: dict[tuple[str, str], int] = {}  # consecutive listing pages with nothing new
-        self._walks: dict[tuple[str, str], tuple[bool, int]] = {}  # (walked to the end before, open page)
+        self.walks = Walks()
         self._pending: set[str] = set()  # article URLs a killed run found and this one fetches first
-        self._resumed: set[tuple[str, str]] = set()  # categories whose first walk jumped to where it was
-        self._html_listings: set[tuple[str, str]] = set()  # categories walked by their platform's fallback
-        self._sitemaps: set[str] = set()  # hosts whose sitemap this crawl has asked for
         self._hosts_by_netloc = {urlsplit(s.fetch_base).netloc: s.host for s in self.sites}
         self.max_pages = 1000
         self.stop_pages = 1
@@ -163,7 +114,7 @@ class KpuSpider(scrapy.Spider):
                     self.crawler.stats.inc_value("kpu/rechecked_articles")
                     yield request
             return
-        self._walks.update(self.archive.walk_states(hosts))
+        self.walks.states.update(self.archive.walk_states(hosts))
         for host in hosts:
             if (site := self.registry.get(host)) is not None:
                 yield scrapy.Request(
@@ -176,13 +127,7 @@ class KpuSpider(scrapy.Spider):
 
     def forget_site(self, host: str) -> None:
         """Drop what the walks of one site keep in memory, once it is crawled (a worker runs for days)."""
-        for table in (self._previous, self._seen, self._last_item, self._quiet_pages, self._walks):
-            for key in [k for k in table if k[0] == host]:
-                del table[key]
-        self._html_listings = {k for k in self._html_listings if k[0] != host}
-        self._sitemaps.discard(host)
-        self._home_links.pop(host, None)
-        self._resumed = {k for k in self._resumed if k[0] != host}
+        self.walks.forget(host)
         self._pending = {u for u in self._pending if urlsplit(u).netloc != host}
 
     # ---- callbacks --------------------------------------------------------------------------
@@ -194,9 +139,9 @@ class KpuSpider(scrapy.Spider):
             return
         platform = platform_for(site)
         home = platform.extract_listing(
-            response.selector, response.url, site.canonical_from_fetched, self._article_refs(site, {})
+            response.selector, response.url, site.canonical_from_fetched, article_filter(site, {})
         )
-        self._home_links[site.host] = set(home.links)
+        self.walks.home_links[site.host] = set(home.links)
         categories = platform.category_links(response.selector, response.url)
         if not categories:
             fallback = platform.fallback_categories
@@ -216,52 +161,34 @@ class KpuSpider(scrapy.Spider):
         self._count(site, "pages")
         key = (site.host, category_id)
         if response.status in GONE_STATUSES:  # only asked for where the platform has a fallback listing
-            if key not in self._html_listings:
-                self.logger.warning("%s: %s answered %d; walking the HTML listing", site.host, response.url,
-                                    response.status)  # fmt: skip
-                self.crawler.stats.inc_value(f"kpu/site/{site.host}/listing_fallbacks")
-                self._html_listings.add(key)
-                yield self._listing_request(site, category_id, label, page)
-            else:
+            switched = self._html_listing(site, category_id, label, page, f"answered {response.status}")
+            if switched is None:
                 self._count(site, "errors")
+            else:
+                yield switched
             return
         if not isinstance(response, TextResponse):
             self._not_a_page(site, response)
             return
         refs: dict[str, ArticleRef] = {}  # every article link's identity, worked out once
-        listing = platform_for(site).extract_listing(
-            response.selector, response.url, site.canonical_from_fetched, self._article_refs(site, refs)
+        platform = platform_for(site)
+        listing = platform.extract_listing(
+            response.selector, response.url, site.canonical_from_fetched, article_filter(site, refs)
         )
         label = label or listing.label
         self.crawler.stats.inc_value(f"kpu/site/{site.host}/listing_pages_{listing.source}")
-        platform = platform_for(site)
-        if platform.fallback_listing_url and page == 1 and not listing.links and key not in self._html_listings:
-            # an API that answers but lists nothing (an error payload, a moved category): try the HTML
-            self.logger.warning("%s: %s lists no post; walking the HTML listing", site.host, response.url)
-            self.crawler.stats.inc_value(f"kpu/site/{site.host}/listing_fallbacks")
-            self._html_listings.add(key)
-            yield self._listing_request(site, category_id, label, page)
-            return
-        sitemap = platform.sitemap_path
-        empty_fallback = sitemap and key in self._html_listings and page == 1 and not listing.links
-        if sitemap and empty_fallback and site.host not in self._sitemaps:  # no posts from API nor HTML
-            self._sitemaps.add(site.host)
-            self.logger.warning("%s: no posts listed in category %s; reading %s", site.host, category_id, sitemap)
-            yield self._sitemap_request(site, site.canonical_base + sitemap, category_id, label, 0)
-        # A link at the same place with the same target as on the page before is page chrome (a
-        # popular-posts sidebar); what is left are this page's items.  No new item: the end, or a
-        # server repeating its last page.
-        previous = self._previous.get(key, self._home_links.get(site.host, set()))
-        self._previous[key] = set(listing.links)
-        seen = self._seen.setdefault(key, set())
-        new_items = list(
-            dict.fromkeys(url for pair in listing.links if pair not in previous and (url := pair[1]) not in seen)
-        )
-        seen.update(new_items)
-        if new_items:  # the order year-less dates are settled by, led by the previous page's last post
-            order = ([self._last_item[key]] if key in self._last_item else []) + [refs[u] for u in new_items]
-            self._last_item[key] = order[-1]
-            yield ListingOrder(site.host, category_id, tuple(order))
+        if page == 1 and not listing.links:  # an API listing nothing (an error payload): its HTML listing
+            if (switched := self._html_listing(site, category_id, label, page, "lists no post")) is not None:
+                yield switched
+                return
+            sitemap = platform.sitemap_path  # nor does the HTML listing (a JavaScript shell): the sitemap
+            if sitemap and key in self.walks.html_listings and site.host not in self.walks.sitemaps:
+                self.walks.sitemaps.add(site.host)
+                self.logger.warning("%s: no posts listed in category %s; reading %s", site.host, category_id, sitemap)
+                yield self._sitemap_request(site, site.canonical_base + sitemap, category_id, label, 0)
+        new_items = self.walks.new_items(key, listing.links)
+        if new_items:
+            yield ListingOrder(site.host, category_id, self.walks.order(key, [refs[u] for u in new_items]))
         articles = {refs[u].canonical_url: refs[u] for u in listing.article_urls}
         titles = {refs[u].canonical_url: t for u, t in listing.titles.items() if u in refs}
         self._count(site, "listed", len(new_items))
@@ -272,9 +199,9 @@ class KpuSpider(scrapy.Spider):
             fresh = set(to_fetch) - self._pending  # what a killed run found is not news: it is fetched anyway
             self.crawler.stats.inc_value("kpu/articles_skipped_known", len(articles) - len(to_fetch))
             if new_items and not any(refs[u].canonical_url in fresh for u in new_items):
-                self._quiet_pages[key] = self._quiet_pages.get(key, 0) + 1
+                self.walks.quiet_pages[key] = self.walks.quiet_pages.get(key, 0) + 1
             else:
-                self._quiet_pages[key] = 0
+                self.walks.quiet_pages[key] = 0
                 yield ListingWalk(site.host, category_id, page, completed=False, open=True)
         if to_fetch:
             yield DiscoveredLinks(site.host, tuple(articles[u] for u in to_fetch), category_id, label)
@@ -292,27 +219,19 @@ class KpuSpider(scrapy.Spider):
         listing's would be: in incremental mode, only those the archive does not hold yet."""
         self._count(site, "pages")
         self.crawler.stats.inc_value(f"kpu/site/{site.host}/listing_pages_sitemap")
-        sitemap = Sitemap(response.body) if isinstance(response, TextResponse) or response.body else None
-        if sitemap is None:
-            return
-        locations = [entry["loc"] for entry in sitemap if entry.get("loc")]
-        if sitemap.type == "sitemapindex":
-            for url in locations if depth == 0 else []:  # one level down, on this site only
-                if urlsplit(url).hostname == site.host:
-                    yield self._sitemap_request(site, url, category_id, label, 1)
-            return
-        yield from self._fetch_unlisted(site, locations, category_id, label)
+        sitemaps, pages = sitemap_urls(response.body, site.host)
+        for url in sitemaps if depth == 0 else []:  # an index is followed one level down
+            yield self._sitemap_request(site, url, category_id, label, 1)
+        yield from self._fetch_unlisted(site, pages, category_id, label)
 
     def _fetch_unlisted(
         self, site: Site, urls: list[str], category_id: str | None, label: str | None, priority: int = 0
     ) -> Iterator[Any]:
         """Article URLs found outside a listing walk (a sitemap, a home page), fetched as a listing's
         would be: recorded on the frontier, and in incremental mode only those not archived yet."""
-        refs: dict[str, ArticleRef] = {}
-        for url in urls:
-            ref = article_ref(site.canonical_from_fetched(url))
-            if ref is not None and ref.host == site.host:
-                refs[ref.canonical_url] = ref
+        found: dict[str, ArticleRef] = {}
+        is_article = article_filter(site, found)
+        refs = {found[u].canonical_url: found[u] for u in map(site.canonical_from_fetched, urls) if is_article(u)}
         to_fetch = list(refs)
         if self.mode_of(site) == "incremental" and refs:
             known = self.archive.known_titles(site.host, list(refs.values()))
@@ -320,8 +239,7 @@ class KpuSpider(scrapy.Spider):
         if to_fetch:
             yield DiscoveredLinks(site.host, tuple(refs[u] for u in to_fetch), category_id, label)
         for url in to_fetch:
-            request = self._article_request(site, url, category_id, label)
-            yield request.replace(priority=priority) if priority else request
+            yield self._article_request(site, url, category_id, label, priority=priority)
 
     def _next_listing(
         self, site: Site, category_id: str, label: str | None, page: int, found_new: bool
@@ -331,16 +249,16 @@ class KpuSpider(scrapy.Spider):
         if not found_new:
             yield ListingWalk(site.host, category_id, page, completed=True)
             return
-        walked_before, open_page = self._walks.get(key, (False, 0))
-        quiet = self.mode_of(site) == "incremental" and self._quiet_pages.get(key, 0) >= self.stop_pages
+        walked_before, open_page = self.walks.states.get(key, (False, 0))
+        quiet = self.mode_of(site) == "incremental" and self.walks.quiet_pages.get(key, 0) >= self.stop_pages
         if quiet and walked_before and page > open_page:
             self.crawler.stats.inc_value("kpu/listing_incremental_stops")
             yield ListingWalk(site.host, category_id, page, completed=False)
-        elif quiet and not walked_before and open_page > page + 1 and key not in self._resumed:
+        elif quiet and not walked_before and open_page > page + 1 and key not in self.walks.resumed:
             # a first walk that a killed run left at ``open_page``: what lies before it is archived or
             # on the frontier, so the walk goes on from there instead of repeating itself
-            self._resumed.add(key)
-            self._last_item.pop(key, None)  # the pages between are not walked: no neighbours across them
+            self.walks.resumed.add(key)
+            self.walks.last_item.pop(key, None)  # the pages between are not walked: no neighbours across them
             self.crawler.stats.inc_value("kpu/listing_walks_resumed")
             yield self._listing_request(site, category_id, label, open_page)
         elif page < self.max_pages:
@@ -359,7 +277,7 @@ class KpuSpider(scrapy.Spider):
         asked = article_ref(chain[0] if chain else site.canonical_from_fetched(response.url))
         final = site.canonical_from_fetched(response.url)
         ref = article_ref(final)
-        reason = self._gone_reason(response, site, chain, ref, final)
+        reason = gone_reason(response, site, chain, ref, final)
         if reason is not None and asked is not None:
             yield self._gone(site, asked, final, response.status, reason, fetched_at)
             return
@@ -405,18 +323,6 @@ class KpuSpider(scrapy.Spider):
         self._count(site, "gone")
         return GoneRecord(ref=asked, final_url=final, status=status, reason=reason, checked_at=at)
 
-    @staticmethod
-    def _gone_reason(
-        response: Response, site: Site, chain: list[str], ref: ArticleRef | None, final: str
-    ) -> GoneReason | None:
-        """404 and 410, or a redirect off the article elsewhere on the site, are evidence of a takedown."""
-        if response.status in GONE_STATUSES:
-            return GoneReason(f"http-{response.status}")
-        if (ref is None or ref.host != site.host) and chain and urlsplit(final).netloc == site.host:
-            home = urlsplit(final).path.rstrip("/") in ("", "/index.php")
-            return GoneReason.REDIRECT_HOME if home else GoneReason.REDIRECT_AWAY
-        return None
-
     def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
         request = failure.request  # type: ignore[attr-defined]
         site: Site | None = request.cb_kwargs.get("site")
@@ -436,63 +342,52 @@ class KpuSpider(scrapy.Spider):
             return None
         return self._article_request(site, pending.url, pending.category_id, pending.category)
 
+    def _html_listing(
+        self, site: Site, category_id: str, label: str | None, page: int, why: str
+    ) -> scrapy.Request | None:
+        """Switch a category to its platform's HTML listing where the API failed it (once), else None."""
+        key = (site.host, category_id)
+        if platform_for(site).fallback_listing_url is None or key in self.walks.html_listings:
+            return None
+        self.logger.warning("%s: category %s page %d %s; walking the HTML listing", site.host, category_id, page, why)
+        self.crawler.stats.inc_value(f"kpu/site/{site.host}/listing_fallbacks")
+        self.walks.html_listings.add(key)
+        return self._listing_request(site, category_id, label, page)
+
     def _listing_request(self, site: Site, category_id: str, label: str | None, page: int) -> scrapy.Request:
         platform = platform_for(site)
         fallback = platform.fallback_listing_url
-        if fallback is not None and (site.host, category_id) in self._html_listings:
+        if fallback is not None and (site.host, category_id) in self.walks.html_listings:
             url = fallback(site.canonical_base, category_id, label, page)
         else:
             url = platform.listing_url(site.canonical_base, category_id, page)
-        return scrapy.Request(
-            site.fetch_url(url),
-            callback=self.parse_listing,
-            errback=self.on_error,
-            priority=5,
-            cb_kwargs={"site": site, "category_id": category_id, "label": label, "page": page},
-            meta={"handle_httpstatus_list": GONE_STATUSES} if fallback is not None else {},
-        )
+        return self._request(site, url, self.parse_listing, 5, fallback is not None, category_id=category_id,
+                             label=label, page=page)  # fmt: skip
 
     def _sitemap_request(self, site: Site, url: str, category_id: str, label: str | None, depth: int) -> scrapy.Request:
-        return scrapy.Request(
-            site.fetch_url(url),
-            callback=self.parse_sitemap,
-            errback=self.on_error,
-            priority=5,
-            cb_kwargs={"site": site, "category_id": category_id, "label": label, "depth": depth},
-        )
+        return self._request(site, url, self.parse_sitemap, 5, False, category_id=category_id, label=label, depth=depth)
 
     def _article_request(
-        self, site: Site, url: str, category_id: str | None, label: str | None, listed: Listed | None = None
+        self, site: Site, url: str, category_id: str | None, label: str | None, listed: Listed | None = None,
+        priority: int = 0,
+    ) -> scrapy.Request:  # fmt: skip
+        kwargs = {"category_id": category_id, "label": label, "listed": listed}
+        return self._request(site, url, self.parse_article, priority, True, **kwargs)
+
+    def _request(
+        self, site: Site, url: str, callback: Callable[..., Any], priority: int, gone_answers: bool, **kwargs: Any
     ) -> scrapy.Request:
+        """A request for one of a site's canonical URLs (sent to its mirror), with the site passed on;
+        ``gone_answers``: 404 and 410 reach the callback, as evidence, instead of the errback."""
         return scrapy.Request(
-            site.fetch_url(url),
-            callback=self.parse_article,
-            errback=self.on_error,
-            cb_kwargs={"site": site, "category_id": category_id, "label": label, "listed": listed},
-            meta={"handle_httpstatus_list": GONE_STATUSES},
-        )
-
-    @staticmethod
-    def _article_refs(site: Site, refs: dict[str, ArticleRef]) -> Callable[[str], bool]:
-        """Is a link an article of this site?  Each one's identity is kept in ``refs``."""
-
-        def is_article(url: str) -> bool:
-            ref = refs.get(url) or article_ref(url)
-            if ref is None or ref.host != site.host:
-                return False
-            refs[url] = ref
-            return True
-
-        return is_article
+            site.fetch_url(url), callback=callback, errback=self.on_error, priority=priority,
+            cb_kwargs={"site": site, **kwargs}, meta={"handle_httpstatus_list": GONE_STATUSES} if gone_answers else {},
+        )  # fmt: skip
 
     def _not_a_page(self, site: Site, response: Response) -> None:
         """A binary answer (a PDF, an image) where a page was expected: counted as an error, not parsed."""
-        self.logger.warning(
-            "%s: %s is not an HTML page (%s)",
-            site.host,
-            response.url,
-            (response.headers.get("Content-Type") or b"?").decode("latin-1"),
-        )
+        kind = (response.headers.get("Content-Type") or b"?").decode("latin-1")
+        self.logger.warning("%s: %s is not an HTML page (%s)", site.host, response.url, kind)
         self._count(site, "errors")
 
     def _count_request(self, request: scrapy.Request, spider: Any = None) -> None:
