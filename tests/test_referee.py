@@ -322,6 +322,19 @@ def test_an_articles_own_header_is_not_page_chrome() -> None:
     assert "KPU Kabupaten Ngawi" not in fields.body_text  # the page's banner is still chrome
 
 
+def test_a_breadcrumbs_last_item_is_the_title_only_when_the_page_title_names_it() -> None:
+    page = """<html><head><title>{title}</title></head><body><header><h1>KPU Kabupaten Ngawi</h1></header>
+      <main><nav><ol><li><a href="/">Beranda</a></li><li><h1>Pengumuman Seleksi PPK</h1></li></ol></nav>
+      <div><p>Pendaftaran dibuka sampai Jumat.</p></div>
+      <div><h2>Persyaratan</h2><p>{prose}</p><p>{prose}</p></div></main></body></html>"""
+    fields, _ = extract(page.format(title="Pengumuman Seleksi PPK | KPU Kabupaten Ngawi", prose=PROSE))
+    assert fields.title == "Pengumuman Seleksi PPK"
+    assert fields.body_text.startswith("Pendaftaran dibuka")  # what stands between title and text is body
+    fields, _ = extract(page.format(title="Beranda", prose=PROSE))
+    assert fields.title == "Persyaratan"  # the banner's and the breadcrumb's h1 stay chrome
+    assert "KPU Kabupaten Ngawi" not in fields.body_text and "Pendaftaran" not in fields.body_text
+
+
 def test_on_a_tie_in_failed_checks_the_body_holding_more_of_the_evidence_wins() -> None:
     summary = "Rapat pleno terbuka rekapitulasi daftar pemilih berkelanjutan Ngawi bersama Bawaslu dan partai politik"
     fields, response = extract(f"""<html><head><meta name="description" content="{summary}"></head>

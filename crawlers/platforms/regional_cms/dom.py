@@ -183,13 +183,27 @@ def find_title_element(
     """The heading nearest before the body's first text: an ``h1`` when there is one, else h2/h3."""
     limit = order.get(_first_text_element(container), len(order)) if container is not None else len(order)
     best: dict[str, lxml_html.HtmlElement] = {}
-    for el in iter_tags(root, HEADINGS):
-        if order.get(el, 0) <= limit and text_of(el):
+    page_title = _document_title(root)
+    for el in root.iter(*HEADINGS):
+        # a heading in chrome (a breadcrumb's last item) is the title only when <title> says so
+        text = text_of(el) if order.get(el, 0) <= limit else ""
+        if text and (not in_chrome(el) or (el.tag == "h1" and _names_page(page_title, text))):
             best[el.tag] = el  # keeps the last (nearest) of each level
     for level in HEADINGS:
         if level in best:
             return best[level]
     return None
+
+
+def _document_title(root: lxml_html.HtmlElement) -> str:
+    title = root.find(".//title")
+    return text_of(title) if title is not None else ""
+
+
+def _names_page(page_title: str, heading: str) -> bool:
+    """``<title>`` is the heading, or the heading then the site's name after a separator."""
+    rest = page_title[len(heading) :] if page_title.startswith(heading) else None
+    return rest is not None and (not rest or re.match(r"\s*[|–—:·-]", rest) is not None)
 
 
 def meta_content(root: lxml_html.HtmlElement, *keys: str) -> str | None:
