@@ -101,7 +101,7 @@ from scrapy.utils.project import get_project_settings
 for _ in range(2):
     open_engine({str(tmp_path / "a.db")!r}).dispose()
 SpiderLoader.from_settings(get_project_settings()).load("kpu")
-print(sorted(m for m in ("alembic", "scipy", "scrapy_redis", "trafilatura") if m in sys.modules))
+print(sorted(m for m in ("alembic", "scipy", "scrapy_redis", "trafilatura", "bs4") if m in sys.modules))
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stderr[-500:]

@@ -18,6 +18,19 @@ def generic_body(html: bytes | str, url: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
+def generic_html(html: bytes | str, url: str) -> str:
+    """The main content as trafilatura's HTML (paragraphs, lists, tables, links and images kept), or ""."""
+    import trafilatura
+
+    return (
+        trafilatura.extract(
+            html, url=url, output_format="html", include_comments=False, include_tables=True, include_links=True,
+            include_images=True, deduplicate=False,
+        )
+        or ""
+    )  # fmt: skip
+
+
 _WORD = re.compile(r"\w+")
 
 

@@ -114,10 +114,18 @@ class NationalSite:
     def _api_page(self, category: str, query: str) -> str:
         chunk, page, last, total = self._page_of(category, query)
         data = [{"id": p.id, "blog_name": p.title, "post_slug": p.slug, "file_foto": f"/foto/{p.id}.jpg",
-                 "foto_thumb": f"/foto/t{p.id}.jpg", "created_at": p.created_at.strftime("%Y-%m-%d %H:%M:%S")}
+                 "foto_thumb": f"/foto/t{p.id}.jpg", "blog_desc": self._desc(p),
+                 "created_at": p.created_at.strftime("%Y-%m-%d %H:%M:%S")}
                 for p in chunk]  # fmt: skip
         return json.dumps({"success": True, "data": {"current_page": page, "data": data, "last_page": last,
                                                      "per_page": self.per_page, "total": total}})  # fmt: skip
+
+    @staticmethod
+    def _desc(post: NationalPost) -> str:
+        """The API's ``blog_desc``: the body's opening as the CMS stores it, markup loose (an unclosed
+        ``<p>``, an inline script, entities), as editors' HTML is."""
+        return (f"<p>{escape(post.body[0])}<script>track({post.id})</script><p>{escape(post.body[1])}"
+                f"&nbsp;<br><a href='/berita/baca/{post.id}/{post.slug}'>Selengkapnya</a>")  # fmt: skip
 
     def _article(self, post: NationalPost) -> str:
         paragraphs = "".join(f"<p>{escape(s)}</p>" for s in post.body)

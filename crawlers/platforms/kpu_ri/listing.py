@@ -3,6 +3,10 @@
 The HTML listing (``/berita/104/berita-terkini``) may be a JavaScript shell with no article links,
 so a category is walked through ``/api/blogs/{id}?page=N``.  Where an answer is HTML after all (an
 API that moved, a mirror), its article links are read as on any listing page.
+
+An item's markup fields (the CMS schema's ``blog_desc`` is HTML, reference §7) are small fragments:
+BeautifulSoup reads their text, which becomes the post's listed teaser, evidence the referee checks
+the article body against.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ from urllib.parse import urljoin
 from parsel import Selector
 
 from ..base import Canonicaliser, ListingFields
+from ..fragments import looks_like_markup, read_fragment
 from ..regional_cms.dom import unchanged_url
 from ..regional_cms.listing import extract_listing as extract_html_listing
 from ..regional_cms.listing import menu_links
 
+TEASER_FIELDS = ("blog_desc", "description", "excerpt", "summary", "content")  # plain-text fields read as teasers
 MENU_PATH_RE = re.compile(r"^/berita/(?P<cat>\d+)(?:/[^/?#]*)?/?$", re.IGNORECASE)
 
 
@@ -70,6 +76,7 @@ def extract_listing(
     links: list[tuple[str, str]] = []
     titles: dict[str, str] = {}
     dates: dict[str, str] = {}
+    teasers: dict[str, str] = {}
     for position, item in enumerate(items if isinstance(items, list) else []):
         if not isinstance(item, dict) or not str(item.get("id") or "").isdigit() or not item.get("post_slug"):
             continue
@@ -81,4 +88,21 @@ def extract_listing(
             titles[url] = " ".join(item["blog_name"].split())
         if isinstance(item.get("created_at"), str) and item["created_at"].strip():
             dates[url] = item["created_at"].strip()
-    return ListingFields(label=None, links=links, titles=titles, dates=dates, source="api")
+        if teaser := _teaser(item, page_url):
+            teasers[url] = teaser
+    return ListingFields(label=None, links=links, titles=titles, teasers=teasers, dates=dates, source="api")
+
+
+def _teaser(item: dict[str, Any], page_url: str) -> str | None:
+    """The longest text among the item's markup fields and its named description fields."""
+    texts = []
+    for key, value in item.items():
+        if not isinstance(value, str) or not value.strip() or key in ("blog_name", "post_slug", "created_at"):
+            continue
+        if key.endswith("_eng"):  # the English twin of a field: not what the page shows
+            continue
+        if looks_like_markup(value):
+            texts.append(read_fragment(value, page_url).text.replace("\n\n", " "))
+        elif key in TEASER_FIELDS:
+            texts.append(" ".join(value.split()))
+    return max(texts, key=len) if any(texts) else None

@@ -179,11 +179,12 @@ def images_of(body: lxml_html.HtmlElement) -> list[dict[str, str | None]]:
     for img in body.iter("img"):
         src = img.get("src")
         if src and not src.startswith("data:") and all(i["url"] != src for i in images):
-            images.append({"url": src, "caption": _caption_of(img)})
+            images.append({"url": src, "caption": caption_of(img)})
     return images
 
 
-def _caption_of(img: lxml_html.HtmlElement) -> str | None:
+def caption_of(img: lxml_html.HtmlElement) -> str | None:
+    """The figure's caption around ``img``, else its title or alt text when that is words, not a file name."""
     node = img.getparent()
     for _ in range(3):
         if node is None:
