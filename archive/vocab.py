@@ -78,4 +78,8 @@ class Table(StrEnum):
     JOB_RUNS = "job_runs"
     SCHEDULER_JOBS = "scheduler_jobs"
     ARTICLES_FTS = "articles_fts"
+    ATTACHMENT_FILES = "attachment_files"
+    ATTACHMENT_URLS = "attachment_urls"
+    ARTICLE_ATTACHMENTS = "article_attachments"
+    ATTACHMENTS_FTS = "attachments_fts"
     POSTS = "posts"

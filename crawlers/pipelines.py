@@ -14,10 +14,18 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from twisted.internet.task import LoopingCall
 
-from archive.domain.records import ArticleRecord, DiscoveredLinks, FetchFailure, GoneRecord, ListingOrder, ListingWalk
+from archive.domain.records import (
+    ArticleRecord,
+    AttachmentRecord,
+    DiscoveredLinks,
+    FetchFailure,
+    GoneRecord,
+    ListingOrder,
+    ListingWalk,
+)
 from archive.ingest import IngestSession
 
-RECORD_TYPES = (ArticleRecord, GoneRecord, FetchFailure, ListingWalk, DiscoveredLinks, ListingOrder)
+RECORD_TYPES = (ArticleRecord, GoneRecord, FetchFailure, ListingWalk, DiscoveredLinks, ListingOrder, AttachmentRecord)
 
 
 class ArchivePipeline:
@@ -56,6 +64,8 @@ class ArchivePipeline:
             batch_size=settings.getint("KPU_BATCH_SIZE"),
             commit_seconds=settings.getfloat("KPU_COMMIT_SECONDS"),
             confirm_after=timedelta(hours=settings.getfloat("KPU_REMOVAL_CONFIRM_HOURS")),
+            attachments=settings.getbool("KPU_ATTACHMENTS"),
+            attachments_dir=settings.get("KPU_ATTACHMENTS_DIR"),
         )
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("kpu/run_id", self._session.run_id)

@@ -40,6 +40,8 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.middlewares.BackoffRetryMiddleware": 550,
+    # next to the downloader: every answer as sent (before redirects, retries and decompression)
+    "crawlers.warc.WarcMiddleware": 950,
 }
 ITEM_PIPELINES = {"crawlers.pipelines.ArchivePipeline": 500}
 EXTENSIONS = {"crawlers.extensions.SiteProgress": 500}
@@ -67,3 +69,9 @@ KPU_RETRY_BACKOFF_MAX = 120.0
 KPU_PROGRESS_INTERVAL = 5.0  # seconds between progress updates; 0 turns them off
 # sites a worker of a distributed crawl leases at a time (one owner per site)
 KPU_WORKER_SITES = int(os.environ.get("KPU_WORKER_SITES", "32"))
+# provenance: WARC output (off unless a directory is given) and attachments (on)
+KPU_WARC_DIR = os.environ.get("KPU_WARC_DIR")  # None: no WARC
+KPU_WARC_MAX_BYTES = int(os.environ.get("KPU_WARC_MAX_BYTES", str(1_000_000_000)))  # rotate at about 1 GB
+KPU_ATTACHMENTS = os.environ.get("KPU_ATTACHMENTS", "1") not in ("0", "false", "no")  # download linked documents
+KPU_ATTACHMENT_MAX_BYTES = int(os.environ.get("KPU_ATTACHMENT_MAX_BYTES", str(50 * 1024 * 1024)))  # per file
+KPU_ATTACHMENTS_DIR = os.environ.get("KPU_ATTACHMENTS_DIR")  # None: beside the archive (archive.storage.files)

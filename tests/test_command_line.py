@@ -89,6 +89,12 @@ def test_an_older_archive_is_read_only_after_upgrade(archive: Path) -> None:
         conn.execute("ALTER TABLE articles DROP COLUMN published_year_source")
         conn.execute("ALTER TABLE articles DROP COLUMN extraction_checks")
         conn.execute("ALTER TABLE articles DROP COLUMN extraction")
+        # ...nor WARC records or attachments (0008)
+        for table in ("attachments_fts", "article_attachments", "attachment_urls", "attachment_files"):
+            conn.execute(f"DROP TABLE {table}")
+        for table, column in (("articles", "warc_file"), ("articles", "warc_record_id"), ("article_versions", "warc_file"),
+                              ("article_versions", "warc_record_id"), ("article_versions", "warc_offset")):  # fmt: skip
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     before = _dump(archive)
     assert_clean_failure(kpu_archive("export", "--db", str(archive)), "kpu-archive upgrade")
     assert _dump(archive) == before  # reading did not migrate, nor write anything else

@@ -5,6 +5,7 @@ shared options, ``archives`` how a command opens the archive (readers never crea
 """
 
 from archive.cli.app import main
+from archive.cli.attachments import attachments
 from archive.cli.crawl import crawl
 from archive.cli.demo import demo
 from archive.cli.doctor import doctor
@@ -27,6 +28,7 @@ COMMANDS = (
     runs,
     clusters,
     propagation,
+    attachments,
     status,
     sites_command,
     schedule,

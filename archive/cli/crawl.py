@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from archive.cli.app import fail
 from archive.cli.archives import for_writing
 from archive.cli.options import db_option, format_option, registry_option, sites_option
-from archive.cli.worker import enqueue, queue_option, run_local_workers, shared_archive
+from archive.cli.worker import (
+    enqueue,
+    provenance_settings,
+    queue_option,
+    run_local_workers,
+    shared_archive,
+    warc_option,
+)
 from archive.storage.db import resolve_url
 from archive.storage.models import CrawlRun
 
@@ -70,6 +77,15 @@ SUMMARY_COUNTS = ("requests", "new", "updated", "unchanged", "suspected", "remov
     metavar="N",
     help="With --queue: also start N workers here and wait until they have crawled the queue.",
 )
+@warc_option
+@click.option("--no-attachments", is_flag=True, help="Do not download the documents posts link (PDF, DOCX, XLSX...).")
+@click.option(
+    "--attachments-dir",
+    default=None,
+    envvar="KPU_ATTACHMENTS_DIR",
+    metavar="DIR",
+    help="Where attachments are stored, once per SHA-256 [default: beside a SQLite archive].",
+)
 @registry_option
 @db_option
 @format_option("table", "json")
@@ -85,6 +101,9 @@ def crawl(
     verbose: bool,
     queue: str | None,
     workers: int | None,
+    warc: str | None,
+    no_attachments: bool,
+    attachments_dir: str | None,
     registry: str | None,
     db: str | None,
     fmt: str,
@@ -116,10 +135,14 @@ def crawl(
         db_url = shared_archive(db) if workers else None
         if db_url:
             archives.ready_for_writing(db_url)  # created or upgraded once, before the workers open it
+        if warc and not workers:
+            fail("--warc is where a crawl process writes: give it to each worker (kpu-archive worker --warc DIR)")
+        extra = [*(["--warc", warc] if warc else []), *(["--no-attachments"] if no_attachments else []),
+                 *(["--attachments-dir", attachments_dir] if attachments_dir else [])]  # fmt: skip
         queued, skipped = enqueue(queue, [s.host for s in chosen], mode, recheck_limit)
         click.echo(f"queued {queued} sites ({mode}) on {queue}; {skipped} were queued or being crawled already")
         if workers and db_url:
-            for worker_run in run_local_workers(workers, queue, str(reg.source), db_url, verbose, len(chosen)):
+            for worker_run in run_local_workers(workers, queue, str(reg.source), db_url, verbose, len(chosen), extra):
                 print_summary(for_writing(db_url), worker_run, fmt)
         return
     archives.ready_for_writing(db)
@@ -128,6 +151,7 @@ def crawl(
         settings["KPU_INCREMENTAL_STOP_PAGES"] = stop_pages
     if confirm_after is not None:
         settings["KPU_REMOVAL_CONFIRM_HOURS"] = confirm_after
+    settings.update(provenance_settings(warc, no_attachments, attachments_dir))
     run_id = run_crawl(
         [s.host for s in chosen],
         str(reg.source),

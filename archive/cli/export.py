@@ -207,6 +207,8 @@ def search(
             "cluster_id",
             "rank",
             "snippet",
+            "matched_in",
+            "attachment_sha256",
         ]
     )
     if fmt == "table":
@@ -226,7 +228,7 @@ def _search_table(hits: list[dict[str, Any]]) -> None:
     for name, ratio in (("site", 2), ("title", 3), ("snippet", 5)):
         table.add_column(name, ratio=ratio, overflow="fold")
     for hit in hits:
-        snippet = Text()
+        snippet = Text("[in an attachment] " if hit.get("matched_in") == "attachment" else "", style="italic")
         for i, part in enumerate((hit["snippet"] or "").split("**")):  # the matches sit between ** marks
             snippet.append(part, style="bold yellow" if i % 2 else None)
         table.add_row((hit["published_at"] or "")[:10], hit["site"], hit["title"] or "", snippet)

@@ -1,4 +1,6 @@
-"""``extract``: the crawl's extraction on saved HTML files, as ``scrapy parse`` is for a spider."""
+"""``extract``: the crawl's extraction on saved HTML files or WARC files, as ``scrapy parse`` is for
+a spider.  From a WARC, every article page it holds is extracted, each with its record's id, so
+re-extraction needs nothing but the WARCs."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 import click
 
 from archive.cli.app import fail
-from archive.cli.options import format_option
+from archive.cli.options import format_option, registry_option
 from archive.vocab import TIMEZONES
 
 
@@ -44,16 +46,27 @@ def _moment(ctx: click.Context, param: click.Parameter, value: str | None) -> da
     callback=_moment,
     help="When the page was fetched (year-less dates resolve before it) [default: now].",
 )
+@registry_option
 @format_option("jsonl", "json")
-def extract(files: Sequence[str], url: str | None, timezone: str, fetched_at: datetime, fmt: str) -> None:
+def extract(
+    files: Sequence[str], url: str | None, timezone: str, fetched_at: datetime, registry: str | None, fmt: str
+) -> None:
     """Run the archive's extraction on saved HTML files: one record per file, with every field under
     its export name, which layer gave the body (extraction) and the checks it passed and failed.
 
+    A FILE ending .warc or .warc.gz gives one record per article page in it (the site, its platform
+    and time zone from the registry; the fetch time from the record), with warc_record_id.
+
     Example: kpu-archive extract page.html --url https://kab-ngawi.kpu.go.id/blog/read/1_x
     """
+    from archive.storage.warc import is_warc
+
     records = []
     for name in files:
         path = Path(name)
+        if is_warc(path):
+            records += extract_warc(path, registry)
+            continue
         try:
             html = path.read_bytes()
         except OSError as exc:
@@ -66,7 +79,46 @@ def extract(files: Sequence[str], url: str | None, timezone: str, fetched_at: da
             click.echo(json.dumps(record, ensure_ascii=False))
 
 
-def extract_page(html: bytes, url: str, timezone: str, fetched_at: datetime) -> dict[str, Any]:
+def extract_warc(path: Path, registry: str | None) -> list[dict[str, Any]]:
+    """Each article page of one WARC file, extracted as the crawl did, by its site's platform."""
+    from urllib.parse import urlsplit
+
+    from archive.cli.archives import registry as load_registry
+    from archive.domain.identity import article_ref
+    from archive.domain.sites import Site
+    from archive.storage.warc import iter_responses
+
+    reg = load_registry(registry)
+    by_netloc: dict[str, Site] = {}
+    for each in reg:
+        by_netloc[each.host] = by_netloc[urlsplit(each.fetch_base).netloc] = each
+    records = []
+    try:
+        for response in iter_responses(path):
+            site = by_netloc.get(urlsplit(response.url).netloc)
+            if site is None or response.status != 200 or "html" not in response.content_type.lower():
+                continue  # robots.txt, an API answer, an attachment, a site the registry does not know
+            canonical = site.canonical_from_fetched(response.url)
+            if (ref := article_ref(canonical)) is None or ref.host != site.host:
+                continue  # a home or listing page
+            when = datetime.fromisoformat(response.date.replace("Z", "+00:00"))
+            page = extract_page(
+                response.body, canonical, site.timezone, when, site.platform, site.canonical_from_fetched
+            )
+            records.append({"file": str(path), "warc_record_id": response.ref.record_id,
+                            "warc_offset": response.ref.offset, "site": site.host, "fetched_at": when.isoformat(),
+                            **page})  # fmt: skip
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror or exc}")
+    except Exception as exc:  # warcio's ArchiveLoadFailed, a broken gzip member
+        fail(f"{path} is not a readable WARC file: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+    return records
+
+
+def extract_page(
+    html: bytes, url: str, timezone: str, fetched_at: datetime, platform_name: str | None = None,
+    canonicalise: Any = None,
+) -> dict[str, Any]:  # fmt: skip
     """What the crawl would store for this page, by export column name."""
     from zoneinfo import ZoneInfo
 
@@ -76,9 +128,10 @@ def extract_page(html: bytes, url: str, timezone: str, fetched_at: datetime) -> 
     from crawlers.platforms import PLATFORMS
     from crawlers.platforms.referee import referee
 
-    platform = PLATFORMS[DEFAULT_PLATFORM]
+    platform = PLATFORMS[platform_name or DEFAULT_PLATFORM]
     response = HtmlResponse(url, body=html)
-    fields = platform.extract_article(response.selector, url, timezone=timezone, first_seen=fetched_at)
+    extra = {"canonicalise": canonicalise} if canonicalise else {}
+    fields = platform.extract_article(response.selector, url, timezone=timezone, first_seen=fetched_at, **extra)
     fields = referee(fields, response)
     published = fields.published
     when = published.value if published else None

@@ -34,6 +34,7 @@ from archive.storage.db import resolve_url
     metavar="URL",
     help="Put each job's sites on this redis:// queue for workers instead of crawling them here.",
 )
+@click.option("--warc", "warc_dir", default=None, metavar="DIR", help="Write every fetch as WARC files in DIR.")
 def schedule(
     config_path: str | None,
     db: str | None,
@@ -49,6 +50,7 @@ def schedule(
     stop_grace: str | None,
     log_dir: str | None,
     queue: str | None,
+    warc_dir: str | None,
 ) -> None:
     """Keep the archive current: staggered incremental crawls, daily rechecks, weekly full crawls.
 
@@ -73,6 +75,7 @@ def schedule(
             max_parallel=max_parallel,
             crawl_timeout=crawl_timeout,
             stop_grace=stop_grace,
+            warc_dir=warc_dir,
             log_dir=log_dir,
             queue=queue,
         )

@@ -57,6 +57,30 @@ def connect_queue(url: str) -> SiteQueue:
     return queue
 
 
+def warc_option(func: F) -> F:
+    return click.option(
+        "--warc", default=None, envvar="KPU_WARC_DIR", metavar="DIR",
+        help="Write every fetch (robots.txt, listings, articles, attachments) as WARC files in DIR.",
+    )(func)  # fmt: skip
+
+
+def provenance_settings(warc: str | None, no_attachments: bool, attachments_dir: str | None) -> dict[str, object]:
+    """The Scrapy settings of ``--warc``, ``--no-attachments`` and ``--attachments-dir``."""
+    from pathlib import Path
+
+    settings: dict[str, object] = {"KPU_ATTACHMENTS": not no_attachments}
+    if warc:
+        directory = Path(warc).expanduser()
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            fail(f"cannot write WARC files in {warc}: {exc.strerror or exc}")
+        settings["KPU_WARC_DIR"] = str(directory.resolve())
+    if attachments_dir:
+        settings["KPU_ATTACHMENTS_DIR"] = str(Path(attachments_dir).expanduser().resolve())
+    return settings
+
+
 @click.command()
 @queue_option
 @click.option(
@@ -74,10 +98,27 @@ def connect_queue(url: str) -> SiteQueue:
     help="Sites this worker leases at a time [default: 32].",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@warc_option
+@click.option("--no-attachments", is_flag=True, help="Do not download the documents posts link.")
+@click.option(
+    "--attachments-dir",
+    default=None,
+    envvar="KPU_ATTACHMENTS_DIR",
+    metavar="DIR",
+    help="Where attachments are stored, once per SHA-256: a path every worker shares.",
+)
 @registry_option
 @db_option
 def worker(
-    queue: str | None, idle_exit: float, sites_at_once: int | None, verbose: bool, registry: str | None, db: str | None
+    queue: str | None,
+    idle_exit: float,
+    sites_at_once: int | None,
+    verbose: bool,
+    warc: str | None,
+    no_attachments: bool,
+    attachments_dir: str | None,
+    registry: str | None,
+    db: str | None,
 ) -> None:
     """Run one crawl worker: take site jobs from the shared queue, write to the shared archive.
 
@@ -91,11 +132,19 @@ def worker(
     connect_queue(queue)
     reg = archives.registry(registry)
     archives.ready_for_writing(url)
-    run_worker(queue, str(reg.source), url, idle_exit=idle_exit, sites_at_once=sites_at_once, verbose=verbose)
+    run_worker(queue, str(reg.source), url, idle_exit=idle_exit, sites_at_once=sites_at_once, verbose=verbose,
+               settings=provenance_settings(warc, no_attachments, attachments_dir))  # fmt: skip
 
 
 def run_worker(
-    queue: str, registry: str, db_url: str, *, idle_exit: float, sites_at_once: int | None, verbose: bool
+    queue: str,
+    registry: str,
+    db_url: str,
+    *,
+    idle_exit: float,
+    sites_at_once: int | None,
+    verbose: bool,
+    settings: dict[str, object] | None = None,
 ) -> None:
     import warnings
 
@@ -108,8 +157,8 @@ def run_worker(
     # scrapy-redis 0.9 passes ``spider=`` to the stats on every request: noise, not news for a user
     warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
     name = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-    settings = Settings()
-    settings.setmodule("crawlers.settings", priority="project")
+    scrapy_settings = Settings()
+    scrapy_settings.setmodule("crawlers.settings", priority="project")
     for key, value in {
         "KPU_ARCHIVE_DB": db_url,
         "KPU_REGISTRY": registry,
@@ -120,9 +169,10 @@ def run_worker(
         # in the order of their pickled bytes, site after site, and starved the per-site slots
         # (one worker 50 s against 30 s on benchmarks/scale.py)
         **({"KPU_WORKER_SITES": sites_at_once} if sites_at_once else {}),
+        **(settings or {}),
     }.items():
-        settings.set(key, value, priority="cmdline")
-    process = CrawlerProcess(settings)
+        scrapy_settings.set(key, value, priority="cmdline")
+    process = CrawlerProcess(scrapy_settings)
     process.crawl(process.create_crawler(KpuWorkerSpider), worker=name, idle_exit=idle_exit, registry=registry)
     process.start()
 
@@ -136,7 +186,9 @@ def enqueue(queue_url: str, hosts: Sequence[str], mode: str, recheck_limit: int)
     return queued, len(hosts) - queued
 
 
-def run_local_workers(count: int, queue_url: str, registry: str, db_url: str, verbose: bool, sites: int) -> list[int]:
+def run_local_workers(
+    count: int, queue_url: str, registry: str, db_url: str, verbose: bool, sites: int, extra: Sequence[str] = ()
+) -> list[int]:
     """Start ``count`` workers here, each leasing its share of the ``sites`` queued (unless
     ``KPU_WORKER_SITES`` says otherwise), and wait until the queue is drained; their run ids."""
     folder = Path(tempfile.mkdtemp(prefix="kpu-workers-"))
@@ -146,7 +198,7 @@ def run_local_workers(count: int, queue_url: str, registry: str, db_url: str, ve
         env = {**os.environ, "KPU_RUN_ID_FILE": str(folder / f"run-{number}")}
         command = [sys.executable, "-m", "archive", "worker", "--queue", queue_url, "--db", db_url,
                    "--registry", registry, "--idle-exit", "3", "--sites-at-once", share,
-                   *(["-v"] if verbose else [])]  # fmt: skip
+                   *(["-v"] if verbose else []), *extra]  # fmt: skip
         processes.append(subprocess.Popen(command, env=env))
     codes = [p.wait() for p in processes]
     if any(codes):

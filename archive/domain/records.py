@@ -45,6 +45,16 @@ CONTENT_FIELDS = (
 READING_FIELDS = tuple(name for name in CONTENT_FIELDS if name.startswith(("published_", "extraction")))
 
 
+@dataclass(frozen=True, slots=True)
+class WarcRef:
+    """Where a fetch lies in the crawl's WARC files: the file's name (in the WARC directory), the
+    response record's ``WARC-Record-ID`` and its byte offset (each record is its own gzip member)."""
+
+    file: str
+    record_id: str
+    offset: int
+
+
 @dataclass(slots=True)
 class ArticleRecord:
     """One article page as extracted, with the identity of every URL it was reached under."""
@@ -77,6 +87,7 @@ class ArticleRecord:
     redirected_from: tuple[ArticleRef, ...] = ()  # article URLs that redirected to ``ref``
     extraction: str | None = None  # the layer that gave the body: "cms" or "generic"; None: not recorded
     extraction_checks: dict[str, Any] | None = None  # per layer, each check: passed, failed, or no evidence
+    warc: WarcRef | None = None  # the fetch's WARC record, when the crawl writes WARC
 
     @property
     def host(self) -> str:
@@ -204,6 +215,28 @@ class ListingOrder:
     refs: tuple[ArticleRef, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class AttachmentRecord:
+    """A document a post links (PDF, DOC(X), XLS(X), an image linked as a document), as fetched.
+
+    ``body`` is the file itself: the ingest session stores it once per SHA-256 in the archive's file
+    store as soon as it comes, and queues the rest.  ``text`` is what the crawl read from it, or
+    ``None`` when the archive already holds the file (``text_source`` says how it was read)."""
+
+    host: str  # the site whose post linked it
+    url: str  # canonical, as the post links it
+    fetched_url: str
+    fetched_at: datetime
+    http_status: int
+    content_type: str | None
+    sha256: str
+    size: int
+    body: bytes
+    text: str | None = None
+    text_source: str = "none"  # pypdf, docx, xlsx, none (not a format read), or error: …
+    warc: WarcRef | None = None
+
+
 def _ref(url: str) -> ArticleRef:
     ref = article_ref(url)
     if ref is None:
@@ -211,7 +244,7 @@ def _ref(url: str) -> ArticleRef:
     return ref
 
 
-Record = ArticleRecord | GoneRecord | FetchFailure | ListingWalk | DiscoveredLinks | ListingOrder
+Record = ArticleRecord | GoneRecord | FetchFailure | ListingWalk | DiscoveredLinks | ListingOrder | AttachmentRecord
 
 
 @dataclass(frozen=True, slots=True)

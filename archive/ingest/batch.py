@@ -9,12 +9,14 @@ or did not and fetches it again.  Each record yields a ``Result`` when its batch
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Engine
 
 from archive.domain.records import (
     ArticleRecord,
+    AttachmentRecord,
     DiscoveredLinks,
     FetchFailure,
     GoneRecord,
@@ -22,6 +24,7 @@ from archive.domain.records import (
     ListingWalk,
     Record,
 )
+from archive.ingest.attachments import write_attachments
 from archive.ingest.context import BatchContext, Result
 from archive.ingest.frontier import write_discovered, write_failures
 from archive.ingest.listings import write_orders, write_walks
@@ -52,6 +55,7 @@ class BatchWriter:
         self._walks: list[tuple[ListingWalk, datetime]] = []
         self._discovered: list[tuple[DiscoveredLinks, datetime]] = []
         self._orders: list[tuple[ListingOrder, datetime]] = []
+        self._attachments: list[AttachmentRecord] = []
         self._links = 0
 
     def add(self, record: Record) -> list[Result]:
@@ -70,6 +74,8 @@ class BatchWriter:
         elif isinstance(record, ListingOrder):
             self._orders.append((record, utcnow()))
             self._links += len(record.refs)
+        elif isinstance(record, AttachmentRecord):
+            self._attachments.append(self._stored(record))
         else:
             raise TypeError(f"not a crawl record: {type(record).__name__}")
         if self._since is None:
@@ -89,9 +95,19 @@ class BatchWriter:
             return self.flush()
         return []
 
+    def _stored(self, record: AttachmentRecord) -> AttachmentRecord:
+        """The file goes to the store at once (a batch must not hold documents of up to 50 MB in
+        memory); the record is queued without it."""
+        if record.body and self.ctx.files is not None:
+            self.ctx.files.put(record.sha256, record.body)
+        return replace(record, body=b"")
+
     @property
     def queued(self) -> bool:
-        return bool(self._articles or self._checks or self._failures or self._walks or self._discovered or self._orders)
+        return bool(
+            self._articles or self._checks or self._failures or self._walks or self._discovered or self._orders
+            or self._attachments
+        )  # fmt: skip
 
     def flush(self) -> list[Result]:
         """Write everything queued in one transaction."""
@@ -102,10 +118,12 @@ class BatchWriter:
         walks, discovered, orders = self._walks, self._discovered, self._orders
         self._articles, self._checks, self._failures, self._walks, self._discovered = [], [], [], [], []
         self._orders = []
+        attachments, self._attachments = self._attachments, []
         self._links = 0
         results: list[Result] = []
         hosts = {r.host for r in articles} | {r.host for r in checks} | {r.host for r in failures}
         hosts |= {w.host for w, _ in walks} | {d.host for d, _ in discovered} | {o.host for o, _ in orders}
+        hosts |= {a.host for a in attachments}
         with write_transaction(self.engine, [self.ctx.site_id(h) for h in hosts]) as session:
             write_discovered(session, self.ctx, discovered)  # first: an article's done mark must win
             if articles:
@@ -118,4 +136,6 @@ class BatchWriter:
                 write_walks(session, self.ctx, walks)
             if orders:
                 write_orders(session, self.ctx, orders)
+            if attachments:
+                write_attachments(session, self.ctx, attachments)
         return results

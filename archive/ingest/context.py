@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from archive.storage.files import FileStore
 from archive.vocab import Outcome
 
 
@@ -34,6 +35,8 @@ class BatchContext:
     reextract: bool = False
     # sites whose articles or listing order changed: their year-less dates are settled again at the end
     dating: set[int] = field(default_factory=set)
+    # the attachment file store (None: attachments are not kept by this session)
+    files: FileStore | None = None
 
     def site_id(self, host: str) -> int:
         try:

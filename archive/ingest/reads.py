@@ -15,7 +15,7 @@ from sqlalchemy import Engine, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from archive.domain.identity import ArticleRef
-from archive.domain.records import PendingFetch
+from archive.domain.records import PendingFetch, WarcRef
 from archive.ingest.frontier import MAX_FETCH_ATTEMPTS
 from archive.storage.models import Article, ArticleVersion, FrontierEntry, ListingState, SiteRow
 
@@ -32,6 +32,7 @@ class StoredPage:
     fetched_at: datetime
     http_status: int
     raw_html: bytes
+    warc: WarcRef | None = None  # the version's WARC record, where the crawl wrote one
 
 
 WalkStates = dict[tuple[str, str], tuple[bool, int]]  # (host, category) -> (walked to the end, open page)
@@ -111,14 +112,26 @@ def stored_pages(engine: Engine, hosts: Sequence[str] | None = None, batch: int 
     latest = select(func.max(ArticleVersion.id)).group_by(ArticleVersion.article_id)
     stmt = (
         select(SiteRow.host, SiteRow.timezone, Article.url, Article.category_id, Article.category,
-               ArticleVersion.fetched_at, ArticleVersion.http_status, ArticleVersion.raw_html_zlib)
+               ArticleVersion.fetched_at, ArticleVersion.http_status, ArticleVersion.raw_html_zlib,
+               ArticleVersion.warc_file, ArticleVersion.warc_record_id, ArticleVersion.warc_offset)
         .join(Article, Article.id == ArticleVersion.article_id).join(SiteRow, SiteRow.id == Article.site_id)
         .where(ArticleVersion.id.in_(latest)).order_by(ArticleVersion.article_id)
     )  # fmt: skip
     if hosts:
         stmt = stmt.where(SiteRow.host.in_(list(hosts)))
     with Session(engine) as session:
-        for host, zone, url, category_id, category, fetched_at, status, raw in session.execute(
+        for host, zone, url, category_id, category, fetched_at, status, raw, file, record, offset in session.execute(
             stmt.execution_options(yield_per=batch)
         ):
-            yield StoredPage(host, zone, url, category_id, category, fetched_at, status, zlib.decompress(raw))
+            warc = WarcRef(file, record, offset) if file and record and offset is not None else None
+            yield StoredPage(host, zone, url, category_id, category, fetched_at, status, zlib.decompress(raw), warc)
+
+
+def known_attachments(engine: Engine) -> tuple[set[str], set[str]]:
+    """(attachment URLs that gave a file, the files' SHA-256): what a crawl need not fetch or read again."""
+    from archive.storage.models import AttachmentFile, AttachmentUrl
+
+    with Session(engine) as session:
+        urls = set(session.scalars(select(AttachmentUrl.url).where(AttachmentUrl.sha256.is_not(None))))
+        files = set(session.scalars(select(AttachmentFile.sha256)))
+    return urls, files

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from pathlib import Path
 from types import TracebackType
 
 from sqlalchemy import Engine, select
@@ -24,6 +25,7 @@ from archive.ingest.context import BatchContext, Result
 from archive.ingest.runs import RunCounts, finish_run, start_run
 from archive.ingest.years import settle_years
 from archive.storage.db import chunks, dialect_insert, open_engine
+from archive.storage.files import FileStore, default_store_dir
 from archive.storage.models import SiteRow
 
 SITE_COLUMNS = ("name", "level", "province", "timezone", "host_source")
@@ -44,6 +46,7 @@ class IngestSession:
         cluster: bool = True,
         run: bool = True,
         owns_engine: bool = False,
+        attachments_dir: Path | None = None,
     ) -> None:
         self.engine = engine
         self.hosts = [s.host for s in sites]
@@ -57,7 +60,9 @@ class IngestSession:
             cluster=cluster,
             site_ids=site_ids,
             reextract=mode == "reextract",
+            files=FileStore(attachments_dir) if attachments_dir is not None else None,
         )
+        self._known_attachments: tuple[set[str], set[str]] | None = None
         self.writer = BatchWriter(engine, self.ctx, batch_size, commit_seconds)
 
     @classmethod
@@ -71,8 +76,11 @@ class IngestSession:
         commit_seconds: float = COMMIT_SECONDS,
         confirm_after: timedelta = timedelta(hours=12),
         cluster: bool = True,
+        attachments: bool = False,
+        attachments_dir: str | None = None,
     ) -> IngestSession:
-        """Open (creating or upgrading) the archive at ``db_url`` for one crawl, and start its run."""
+        """Open (creating or upgrading) the archive at ``db_url`` for one crawl, and start its run.
+        ``attachments``: keep the files the crawl downloads, in ``attachments_dir`` or beside the archive."""
         return cls(
             open_engine(db_url),
             sites,
@@ -82,6 +90,7 @@ class IngestSession:
             confirm_after=confirm_after,
             cluster=cluster,
             owns_engine=True,
+            attachments_dir=default_store_dir(db_url, attachments_dir) if attachments else None,
         )
 
     @property
@@ -139,6 +148,24 @@ class IngestSession:
 
     def walk_states(self, hosts: Sequence[str] | None = None) -> reads.WalkStates:
         return reads.walk_states(self.engine, self._of(hosts))
+
+    def attachment_known(self, url: str) -> bool:
+        """Has this attachment URL given a file already (in an earlier run or this one)?"""
+        return url in self._attachments()[0]
+
+    def file_known(self, sha256: str) -> bool:
+        """Does the archive hold this file already (so its text need not be read again)?"""
+        return sha256 in self._attachments()[1]
+
+    def note_attachment(self, url: str, sha256: str) -> None:
+        urls, files = self._attachments()
+        urls.add(url)
+        files.add(sha256)
+
+    def _attachments(self) -> tuple[set[str], set[str]]:
+        if self._known_attachments is None:  # one query, on the first attachment a crawl meets
+            self._known_attachments = reads.known_attachments(self.engine)
+        return self._known_attachments
 
     def _of(self, hosts: Sequence[str] | None) -> Sequence[str]:
         """The sites a read is about: those named, else all of the crawl's."""

@@ -16,6 +16,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from archive.domain.records import READING_FIELDS, ArticleRecord
+from archive.ingest.attachments import link_attachments
 from archive.ingest.context import BatchContext, Result
 from archive.ingest.frontier import done_row, mark_done
 from archive.ingest.identity import Known, KnownArticles, lookup, merge, resolve
@@ -54,6 +55,8 @@ def write_articles(session: Session, ctx: BatchContext, records: list[ArticleRec
         session.execute(insert(ArticleEvent), events)
     if not ctx.reextract:
         _upsert_urls(session, latest)
+    link_attachments(session, [(i.article_id, str(a["url"]), i.record.fetched_at) for i in latest if i.article_id
+                               for a in i.record.attachments if a.get("url")])  # fmt: skip
     if ctx.cluster:
         from archive.ingest.clustering import cluster_articles
 
@@ -153,6 +156,7 @@ def _insert_new(session: Session, ctx: BatchContext, new: list[Incoming], events
             "fetched_at": i.record.fetched_at,
             "checked_at": i.record.fetched_at,
             **i.record.content(),
+            **_warc(i.record),
         }
         for i in new
     ]
@@ -182,7 +186,7 @@ def _update_seen(session: Session, seen: list[Incoming], reextract: bool = False
         rec = item.record
         if reextract:
             if Outcome.UPDATED in item.outcomes:
-                with_content.append({"id": item.article_id, "content_sha256": item.sha, **rec.content()})
+                with_content.append({"id": item.article_id, "content_sha256": item.sha, **rec.content(), **_warc(rec)})
             else:  # same content: today's reading of its date and extraction still replaces the old one
                 plain.append({"id": item.article_id, **{k: getattr(rec, k) for k in READING_FIELDS}})
             continue
@@ -201,7 +205,7 @@ def _update_seen(session: Session, seen: list[Incoming], reextract: bool = False
             "removal_reason": None,
         }
         if Outcome.UPDATED in item.outcomes or (item.content_known and Outcome.MERGED in item.outcomes):
-            with_content.append({**row, "content_sha256": item.sha, **rec.content()})
+            with_content.append({**row, "content_sha256": item.sha, **rec.content(), **_warc(rec)})
         else:
             plain.append(row)
     if plain:
@@ -234,6 +238,11 @@ def _upsert_urls(session: Session, latest: list[Incoming]) -> None:
     session.execute(stmt, list(rows.values()))
 
 
+def _warc(rec: ArticleRecord) -> dict[str, Any]:
+    """The article's copy of its current version's WARC record (kept as it was when none was written)."""
+    return {"warc_file": rec.warc.file, "warc_record_id": rec.warc.record_id} if rec.warc else {}
+
+
 def _version(item: Incoming) -> dict[str, Any]:
     rec = item.record
     return {
@@ -246,4 +255,7 @@ def _version(item: Incoming) -> dict[str, Any]:
         "fetched_at": rec.fetched_at,
         "http_status": rec.http_status,
         "raw_html_zlib": zlib.compress(rec.raw_html, 1),
+        "warc_file": rec.warc.file if rec.warc else None,
+        "warc_record_id": rec.warc.record_id if rec.warc else None,
+        "warc_offset": rec.warc.offset if rec.warc else None,
     }

@@ -30,8 +30,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, aliased
 
+from archive.read.attachment_hits import attachments_indexed
 from archive.read.filters import Filters, apply, match_ids
-from archive.storage.models import Article, ArticleVersion, Cluster, CrawlRun, SiteRow
+from archive.storage.models import (
+    Article,
+    ArticleAttachment,
+    ArticleVersion,
+    AttachmentUrl,
+    Cluster,
+    CrawlRun,
+    SiteRow,
+)
 
 COLUMNS = (
     "archive_id",
@@ -55,6 +64,7 @@ COLUMNS = (
     "body_text",
     "images",
     "attachments",
+    "attachment_sha256",
     "hashtags",
     "first_seen_at",
     "last_seen_at",
@@ -63,13 +73,15 @@ COLUMNS = (
     "is_origin",
     "origin_site",
     "origin_lag_hours",
+    "warc_file",
+    "warc_record_id",
     "citation",
 )
 REMOVED_COLUMNS = ("removed_at", "removal_reason")
 VERSION_COLUMNS = ("version", "version_fetched_at", "version_content_sha256")
 FORMATS = ("csv", "jsonl", "parquet")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
-_JSON_COLUMNS = ("images", "attachments", "hashtags")
+_JSON_COLUMNS = ("images", "attachments", "attachment_sha256", "hashtags")
 # timestamps: ISO 8601 in the site's zone in CSV and JSONL, a UTC timestamp type in Parquet
 TIMESTAMP_COLUMNS = ("published_at", "first_seen_at", "last_seen_at", "removed_at", "version_fetched_at")
 
@@ -85,10 +97,15 @@ def software_version() -> str:
         return "unknown"
 
 
-def citation(site_name: str, title: str | None, published: datetime | None, url: str, accessed: datetime) -> str:
-    """``KPU Kabupaten Ngawi. "Judul". 2025-10-28. https://… (accessed 2026-11-29).``"""
+def citation(
+    site_name: str, title: str | None, published: datetime | None, url: str, accessed: datetime,
+    warc: tuple[str | None, str | None] = (None, None),
+) -> str:  # fmt: skip
+    """``KPU Kabupaten Ngawi. "Judul". 2025-10-28. https://… (accessed 2026-11-29).``, and where the
+    page is archived as WARC: ``… (accessed 2026-11-29; WARC kpu-archive-run3-….warc.gz, record <urn:uuid:…>).``"""
     when = published.date().isoformat() if published else "n.d."
-    return f'{site_name}. "{title or "(untitled)"}". {when}. {url} (accessed {accessed.date().isoformat()}).'
+    archived = f"; WARC {warc[0]}, record {warc[1]}" if warc[0] and warc[1] else ""
+    return f'{site_name}. "{title or "(untitled)"}". {when}. {url} (accessed {accessed.date().isoformat()}{archived}).'
 
 
 def iter_rows(
@@ -100,7 +117,7 @@ def iter_rows(
     filters = filters or Filters()
     origin_article, origin_site = aliased(Article), aliased(SiteRow)
     origin = (Cluster.origin_article_id, origin_site.host, origin_article.published_at, origin_article.first_seen_at)
-    entities: list[Any] = [Article, SiteRow, *origin]
+    entities: list[Any] = [Article, SiteRow, *origin, _attachment_hashes(engine.dialect.name)]
     if include_versions:
         entities.append(ArticleVersion)
     stmt = (
@@ -113,7 +130,7 @@ def iter_rows(
     if include_versions:
         stmt = stmt.join(ArticleVersion, ArticleVersion.article_id == Article.id)
     if filters.query:
-        hits = match_ids(engine.dialect.name, filters.query)
+        hits = match_ids(engine.dialect.name, filters.query, attachments=attachments_indexed(engine))
         stmt = stmt.where(Article.id.in_(select(hits.c.id)))
     stmt = apply(stmt, filters, engine.dialect.name)
     # the same order on every backend: site, publication time (undated last), id
@@ -130,8 +147,9 @@ def iter_rows(
                 out["origin_site"] = row[3]
                 out["origin_lag_hours"] = round(((article.published_at or article.first_seen_at)
                                                  - (row[4] or row[5])).total_seconds() / 3600, 1)  # fmt: skip
+            out["attachment_sha256"] = sorted(set(row[6].split(" "))) if row[6] else []
             if include_versions:
-                version_row: ArticleVersion = row[6]
+                version_row: ArticleVersion = row[7]
                 version_no = version_no + 1 if last_article == article.id else 1
                 last_article = article.id
                 out.update(
@@ -142,9 +160,31 @@ def iter_rows(
                         "version": version_no,
                         "version_fetched_at": version_row.fetched_at.astimezone(zone).isoformat(),
                         "version_content_sha256": version_row.content_sha256,
+                        "warc_file": version_row.warc_file,
+                        "warc_record_id": version_row.warc_record_id,
                     }
                 )
+                if version_row.warc_file:  # the citation of this version points at its own record
+                    published = article.published_at.astimezone(zone) if article.published_at else None
+                    out["citation"] = citation(site.name, version_row.title, published, version_row.url,
+                                               version_row.fetched_at.astimezone(zone),
+                                               (version_row.warc_file, version_row.warc_record_id))  # fmt: skip
             yield out
+
+
+def _attachment_hashes(dialect: str) -> Any:
+    """The SHA-256 of each file the article links, space-separated: one indexed subquery per row in
+    the database, no query per row from here."""
+    joined = func.group_concat(AttachmentUrl.sha256, " ") if dialect == "sqlite" else func.string_agg(
+        AttachmentUrl.sha256, " ")  # fmt: skip
+    return (
+        select(joined)
+        .select_from(ArticleAttachment)
+        .join(AttachmentUrl, AttachmentUrl.url == ArticleAttachment.url)
+        .where(ArticleAttachment.article_id == Article.id, AttachmentUrl.sha256.is_not(None))
+        .correlate(Article)
+        .scalar_subquery()
+    )
 
 
 def article_row(article: Article, site: SiteRow, origin: int | None, zone: ZoneInfo) -> dict[str, Any]:
@@ -181,7 +221,12 @@ def article_row(article: Article, site: SiteRow, origin: int | None, zone: ZoneI
         "is_origin": article.cluster_id is None or origin == article.id,
         "origin_site": None,
         "origin_lag_hours": None,
-        "citation": citation(site.name, article.title, published, article.url, last_seen),
+        "attachment_sha256": [],
+        "warc_file": article.warc_file,
+        "warc_record_id": article.warc_record_id,
+        "citation": citation(
+            site.name, article.title, published, article.url, last_seen, (article.warc_file, article.warc_record_id)
+        ),  # fmt: skip
         "removed_at": article.removed_at.astimezone(zone).isoformat() if article.removed_at else None,
         "removal_reason": article.removal_reason if article.removed_at else None,
     }

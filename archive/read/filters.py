@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, exists, func, literal_column, or_, select, text
+from sqlalchemy import Select, and_, exists, func, literal_column, or_, select, text, union_all
 from sqlalchemy.orm import aliased
 
 from archive.domain.sites import normalise_host
@@ -79,11 +79,14 @@ class Filters:
         }
 
 
-def match_ids(dialect: str, query: str, cap: int | None = None) -> Any:
+def match_ids(dialect: str, query: str, cap: int | None = None, attachments: bool = False) -> Any:
     """A subquery of (id, rank) for the articles matching ``query``; lower rank is better.
 
     ``cap`` keeps only the best ``cap`` matches, ranked inside the index alone (no join): for a
-    word in most posts that is several times faster than ranking after the join."""
+    word in most posts that is several times faster than ranking after the join.  ``attachments``:
+    a post also matches by the text of the documents it links (``attachment_hits``), at its best rank."""
+    from archive.read import attachment_hits
+
     groups = parse_query(query)
     if dialect == "sqlite":
         sql = (
@@ -94,6 +97,9 @@ def match_ids(dialect: str, query: str, cap: int | None = None) -> Any:
         if cap:
             sql += " ORDER BY rank LIMIT :cap"
             params["cap"] = cap
+        if attachments:
+            sql = (f"SELECT id, min(rank) AS rank FROM (SELECT * FROM ({sql}) UNION ALL "
+                   f"{attachment_hits.sqlite_hits(cap)}) GROUP BY id")  # fmt: skip
         return text(sql).bindparams(**params).columns(id=Article.id.type, rank=Article.view_count.type).subquery("hits")
     vector: Any = literal_column("articles.search_vector")
     tsquery = func.to_tsquery("simple", to_tsquery(groups))
@@ -101,7 +107,10 @@ def match_ids(dialect: str, query: str, cap: int | None = None) -> Any:
     stmt = select(Article.id.label("id"), rank).where(vector.op("@@")(tsquery))
     if cap:
         stmt = stmt.order_by(rank).limit(cap)
-    return stmt.subquery("hits")
+    if not attachments:
+        return stmt.subquery("hits")
+    both = union_all(select(stmt.subquery()), attachment_hits.postgres_hits(tsquery, cap)).subquery("both")
+    return select(both.c.id, func.min(both.c.rank).label("rank")).group_by(both.c.id).subquery("hits")
 
 
 def apply(stmt: Select[*tuple[Any, ...]], filters: Filters, dialect: str) -> Select[*tuple[Any, ...]]:

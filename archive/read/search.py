@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
+from archive.read.attachment_hits import attachment_matches, attachments_indexed
 from archive.read.filters import Filters, apply, match_ids
 from archive.read.query_syntax import parse_query, to_fts5, to_tsquery
 from archive.storage.models import Article, Cluster, SiteRow
@@ -24,11 +25,12 @@ def search(engine: Engine, filters: Filters, limit: int = 20, offset: int = 0) -
     if not filters.query:
         raise ValueError("search needs a query")
     dialect = engine.dialect.name
+    with_files = attachments_indexed(engine)
     wanted = limit + offset
     cap = max(wanted * CANDIDATES_PER_RESULT, MIN_CANDIDATES)
 
     def ranked(capped: bool) -> Any:
-        hits = match_ids(dialect, filters.query or "", cap if capped else None)
+        hits = match_ids(dialect, filters.query or "", cap if capped else None, attachments=with_files)
         stmt = (
             select(
                 Article.id,
@@ -54,9 +56,13 @@ def search(engine: Engine, filters: Filters, limit: int = 20, offset: int = 0) -
         # First rank inside the index alone and filter the best `cap`; that is exact whenever enough of
         # them pass the filters (anything outside ranks below all of them).  Otherwise rank them all.
         rows = session.execute(ranked(capped=True)).all()
-        if len(rows) < limit and _more_matches_than(session, dialect, filters.query or "", cap):
+        if len(rows) < limit and (with_files or _more_matches_than(session, dialect, filters.query or "", cap)):
             rows = session.execute(ranked(capped=False)).all()
         snippets = _snippets(session, dialect, filters.query or "", [r.id for r in rows])
+        # a post found by its attachment alone: the file and the words in it that matched
+        in_files = attachment_matches(
+            session, dialect, filters.query or "", [r.id for r in rows if r.id not in snippets]
+        )
     out = []
     for r in rows:
         published = r.published_at.astimezone(ZoneInfo(r.timezone)) if r.published_at else None
@@ -72,7 +78,9 @@ def search(engine: Engine, filters: Filters, limit: int = 20, offset: int = 0) -
                 "archive_id": f"{r.host}/{r.native_id}",
                 "cluster_id": r.cluster_id,
                 "rank": round(float(r.rank), 4),
-                "snippet": snippets.get(r.id, ""),
+                "snippet": snippets.get(r.id) or in_files.get(r.id, ("", ""))[1],
+                "matched_in": "post" if r.id in snippets or r.id not in in_files else "attachment",
+                "attachment_sha256": in_files[r.id][0] if r.id not in snippets and r.id in in_files else None,
             }
         )
     return out
@@ -80,7 +88,7 @@ def search(engine: Engine, filters: Filters, limit: int = 20, offset: int = 0) -
 
 def count_matches(engine: Engine, filters: Filters) -> int:
     """How many articles match ``filters`` (query included): the total a page of hits is part of."""
-    hits = match_ids(engine.dialect.name, filters.query or "")
+    hits = match_ids(engine.dialect.name, filters.query or "", attachments=attachments_indexed(engine))
     stmt = (
         select(func.count())
         .select_from(Article)

@@ -17,6 +17,9 @@ include = ["all"]            # or hosts: ["kab-ngawi", "kota-palu"]
 exclude = []
 registry = ""                # a registry CSV replacing the bundled one
 
+[provenance]
+warc_dir = ""                # write every fetch as WARC here (off when empty)
+
 [logs]
 dir = "kpu-archive-logs"     # one file per crawl run, under {dir}/{job}/
 keep = 20                    # per job; older files are deleted
@@ -71,6 +74,7 @@ class ScheduleConfig:
     log_dir: Path = Path("kpu-archive-logs")
     keep_logs: int = 20
     queue: str | None = None  # redis://…: jobs go on a distributed crawl's queue, for its workers
+    warc_dir: str | None = None  # every crawl writes its fetches as WARC files here
     # the child command a crawl runs as; tests replace it, everyone else leaves it alone
     crawl_command: tuple[str, ...] = field(default=(sys.executable, "-m", "archive", "crawl"))
 
@@ -81,6 +85,7 @@ _TABLES = {
     "sites": {"include", "exclude", "registry"},
     "logs": {"dir", "keep"},
     "queue": {"url"},
+    "provenance": {"warc_dir"},
 }
 _RENAMED = {"dir": "log_dir", "keep": "keep_logs", "url": "queue"}  # file key -> setting
 
@@ -126,7 +131,7 @@ def _build(values: dict[str, Any]) -> ScheduleConfig:
             out[key] = tuple(i for i in items if i.strip())
         elif key == "log_dir":
             out[key] = Path(str(value)).expanduser()
-        elif key in ("registry", "queue"):
+        elif key in ("registry", "queue", "warc_dir"):
             out[key] = str(value) or None
         else:
             out[key] = value

@@ -153,6 +153,8 @@ def crawl_command(config: ScheduleConfig, db_url: str, kind: str, hosts: list[st
         command.append("--full")
     elif kind == "recheck":
         command += ["--recheck", "--recheck-limit", str(config.recheck_limit)]
+    if config.warc_dir and not config.queue:  # queued jobs: each worker writes WARC where it was told
+        command += ["--warc", config.warc_dir]
     if config.queue:  # the child only puts the sites on the queue; the workers crawl them
         command += ["--queue", config.queue]
     return command

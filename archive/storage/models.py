@@ -129,6 +129,9 @@ class Article(Base):
     removal_url: Mapped[str | None] = mapped_column(Text)  # the URL the check ended on
     removal_reason: Mapped[str | None] = mapped_column(String(40))  # http-404, http-410, soft-404, redirect-home
     cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)  # syndication cluster, None if alone
+    # the current version's WARC record (a copy of the version's, for the export and citation)
+    warc_file: Mapped[str | None] = mapped_column(String(200))
+    warc_record_id: Mapped[str | None] = mapped_column(String(100))
 
     site: Mapped[SiteRow] = relationship(back_populates="articles")
 
@@ -237,6 +240,54 @@ class ArticleVersion(Base):
     fetched_at: Mapped[datetime] = mapped_column(AwareDateTime())
     http_status: Mapped[int] = mapped_column(Integer)
     raw_html_zlib: Mapped[bytes] = mapped_column(LargeBinary)
+    # the fetch in the crawl's WARC files (when it wrote WARC): file name, response record id, offset
+    warc_file: Mapped[str | None] = mapped_column(String(200))
+    warc_record_id: Mapped[str | None] = mapped_column(String(100))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class AttachmentFile(Base):
+    """One document, stored once per SHA-256 in the file store however many posts link it, with the
+    text read from it and who had it first."""
+
+    __tablename__ = Table.ATTACHMENT_FILES.value
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    path: Mapped[str] = mapped_column(Text)  # in the file store: ab/cd/abcd…
+    first_seen_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    first_site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    first_url: Mapped[str] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    text_source: Mapped[str] = mapped_column(String(200), default="none")  # pypdf, docx, xlsx, none, error: …
+
+
+class AttachmentUrl(Base):
+    """An attachment URL as last fetched: which file it gave (None: too large, or an error status)."""
+
+    __tablename__ = Table.ATTACHMENT_URLS.value
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    http_status: Mapped[int] = mapped_column(Integer)
+    fetched_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    warc_file: Mapped[str | None] = mapped_column(String(200))
+    warc_record_id: Mapped[str | None] = mapped_column(String(100))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ArticleAttachment(Base):
+    """A post that linked an attachment URL (in any of its versions): kept when the post is removed."""
+
+    __tablename__ = Table.ARTICLE_ATTACHMENTS.value
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    first_seen_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
 
 class CrawlRun(Base):
@@ -303,3 +354,7 @@ for _statement in schema.SQLITE_DDL:
 for _statement in schema.POSTGRES_DDL:
     event.listen(Article.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
 event.listen(Article.__table__, "after_create", DDL(schema.POSTS_VIEW.replace("%", "%%")).execute_if(dialect="sqlite"))
+for _statement in schema.ATTACHMENT_SQLITE_DDL:
+    event.listen(AttachmentFile.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in schema.ATTACHMENT_POSTGRES_DDL:
+    event.listen(AttachmentFile.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))

@@ -31,7 +31,27 @@ POSTGRES_DDL = [
     "setweight(to_tsvector('simple', coalesce(body_text, '')), 'B')) STORED",
     "CREATE INDEX IF NOT EXISTS ix_articles_search_vector ON articles USING gin (search_vector)",
 ]
-SEARCH_OBJECTS = {FTS_TABLE, "search_vector", "ix_articles_search_vector"}  # not in the models: migrations skip them
+# the text read from attachments, indexed on its own: a post is found by words only its PDF holds
+ATTACHMENTS_FTS = Table.ATTACHMENTS_FTS.value
+ATTACHMENT_SQLITE_DDL = [
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {ATTACHMENTS_FTS} USING fts5(text, content='attachment_files', "
+    "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    f"""CREATE TRIGGER IF NOT EXISTS attachments_fts_insert AFTER INSERT ON attachment_files BEGIN
+        INSERT INTO {ATTACHMENTS_FTS}(rowid, text) VALUES (new.id, new.text); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS attachments_fts_delete AFTER DELETE ON attachment_files BEGIN
+        INSERT INTO {ATTACHMENTS_FTS}({ATTACHMENTS_FTS}, rowid, text) VALUES ('delete', old.id, old.text); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS attachments_fts_update AFTER UPDATE OF text ON attachment_files
+        WHEN old.text IS NOT new.text BEGIN
+        INSERT INTO {ATTACHMENTS_FTS}({ATTACHMENTS_FTS}, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO {ATTACHMENTS_FTS}(rowid, text) VALUES (new.id, new.text); END""",
+]
+ATTACHMENT_POSTGRES_DDL = [
+    "ALTER TABLE attachment_files ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS ("
+    "to_tsvector('simple', coalesce(text, ''))) STORED",
+    "CREATE INDEX IF NOT EXISTS ix_attachment_files_search_vector ON attachment_files USING gin (search_vector)",
+]
+SEARCH_OBJECTS = {FTS_TABLE, "search_vector", "ix_articles_search_vector", ATTACHMENTS_FTS,
+                  "ix_attachment_files_search_vector"}  # fmt: skip  # not in the models: migrations skip them
 
 # a site's local time in SQLite: Indonesia keeps no daylight saving, so a fixed offset is exact
 LOCAL_OFFSET = (
@@ -55,4 +75,4 @@ OUTSIDE_MODELS = SEARCH_OBJECTS | {Table.POSTS, Table.SCHEDULER_JOBS}
 
 
 def outside_models(name: str | None) -> bool:
-    return name is not None and (name.startswith(FTS_TABLE) or name in OUTSIDE_MODELS)
+    return name is not None and (name.startswith((FTS_TABLE, ATTACHMENTS_FTS)) or name in OUTSIDE_MODELS)

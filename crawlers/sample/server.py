@@ -61,6 +61,7 @@ class SampleWorld:
     in_flight: dict[str, int] = field(default_factory=dict)  # requests being answered now, per host
     most_in_flight: dict[str, int] = field(default_factory=dict)  # the most at once, per host
     latency: float = 0.0  # seconds each answer takes, as from a server far away
+    files: dict[tuple[str, str], tuple[str, bytes]] = field(default_factory=dict)  # (host, path) -> type, bytes
     _failed: set[tuple[str, str]] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -100,6 +101,9 @@ class SampleWorld:
                 {},
                 render_listing(site, category, chunk, popular, page, last, show_views=site.variant == "a").encode(),
             )
+        if (site.host, path) in self.files:
+            content_type, body = self.files[(site.host, path)]
+            return 200, {"Content-Type": content_type}, body
         for article in self.site_articles(site.host):
             if path.rstrip("/") == article.path:
                 return 200, {}, render_article(site, article, popular).encode()

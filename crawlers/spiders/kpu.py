@@ -43,11 +43,12 @@ from archive.vocab import CRAWL_MODES, GoneReason
 from ..pipelines import ArchivePipeline
 from ..platforms import platform_for
 from ..platforms.referee import Listed, referee
+from .attachments import AttachmentFetching
 from .outcomes import GONE_STATUSES, article_filter, gone_reason, listed_title_changed, sitemap_urls, to_record
 from .walks import Walks
 
 
-class KpuSpider(scrapy.Spider):
+class KpuSpider(AttachmentFetching, scrapy.Spider):
     name = "kpu"
 
     def __init__(
@@ -270,7 +271,7 @@ class KpuSpider(scrapy.Spider):
 
     def parse_article(
         self, response: Response, site: Site, category_id: str | None, label: str | None, listed: Listed | None = None
-    ) -> Iterator[ArticleRecord | GoneRecord]:
+    ) -> Iterator[ArticleRecord | GoneRecord | scrapy.Request]:
         self._count(site, "pages")
         fetched_at = datetime.now(UTC)
         chain = [site.canonical_from_fetched(u) for u in response.meta.get("redirect_urls", [])]
@@ -316,6 +317,7 @@ class KpuSpider(scrapy.Spider):
         self._count(site, "articles")
         redirected_from = tuple(r for u in chain if (r := article_ref(u)) is not None and r != ref)
         yield to_record(fields, ref, response, fetched_at, category_id, redirected_from)
+        yield from self.attachment_requests(site, fields.attachments)
 
     def _gone(
         self, site: Site, asked: ArticleRef, final: str, status: int, reason: GoneReason, at: datetime

@@ -51,6 +51,7 @@ def to_record(
         published_partial=published.partial.to_json() if published and published.partial else None,
         redirected_from=redirected_from, extraction=fields.extraction,
         extraction_checks=fields.extraction_checks or None,
+        warc=response.request.meta.get("warc") if response.request is not None else None,
     )  # fmt: skip
 
 
