@@ -239,3 +239,23 @@ def test_the_scheduler_passes_its_warc_dir_to_every_crawl(tmp_path: Path) -> Non
     assert command[-2:] == ["--warc", "/srv/kpu/warcs"]
     queued = crawl_command(load_config(config_file, queue="redis://127.0.0.1:6379/0"), "sqlite:///a.db", "full", [])
     assert "--warc" not in queued  # queued jobs: each worker writes where its own --warc says
+
+
+def test_attachments_are_kept_and_searchable_on_postgresql(tmp_path: Path, pg_url: str) -> None:
+    sample = world()
+    store = tmp_path / "store"
+    with sample.serve() as base_urls:
+        registry = write_registry(tmp_path / "sites.csv", sample, base_urls)
+        result = kpu_archive(
+            "crawl", "--all", "--attachments-dir", str(store), "--registry", str(registry), "--db", pg_url
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+    decree = hashlib.sha256(DECREE).hexdigest()
+    assert (store / decree[:2] / decree[2:4] / decree).read_bytes() == DECREE
+    found = json.loads(kpu_archive("search", "Karangjati", "--db", pg_url, "--format", "json").stdout)["matches"]
+    assert sorted(m["archive_id"] for m in found) == ["kab-ngawi.kpu.go.id/501", "kota-palu.kpu.go.id/77"]
+    assert all(m["matched_in"] == "attachment" and "**Karangjati**" in m["snippet"] for m in found)
+    lineage = json.loads(kpu_archive("attachments", "--sha256", decree, "--db", pg_url, "--format", "json").stdout)
+    assert lineage["attachments"][0]["sites"] == 2 and lineage["attachments"][0]["first_posted_by"] == NGAWI.host
+    rows = [json.loads(r) for r in kpu_archive("export", "--db", pg_url, "--format", "jsonl").stdout.splitlines()]
+    assert next(r for r in rows if r["native_id"] == "77")["attachment_sha256"] == [decree]

@@ -128,10 +128,13 @@ def stored_pages(engine: Engine, hosts: Sequence[str] | None = None, batch: int 
 
 
 def known_attachments(engine: Engine) -> tuple[set[str], set[str]]:
-    """(attachment URLs that gave a file, the files' SHA-256): what a crawl need not fetch or read again."""
+    """(attachment URLs that gave a file or are gone, the files' SHA-256): what a crawl need not fetch
+    or read again."""
     from archive.storage.models import AttachmentFile, AttachmentUrl
 
     with Session(engine) as session:
-        urls = set(session.scalars(select(AttachmentUrl.url).where(AttachmentUrl.sha256.is_not(None))))
+        # a URL that gave a file, or answered 404/410, is not asked again: a takedown is not retried each run
+        urls = set(session.scalars(select(AttachmentUrl.url).where(
+            (AttachmentUrl.sha256.is_not(None)) | AttachmentUrl.http_status.in_((404, 410)))))  # fmt: skip
         files = set(session.scalars(select(AttachmentFile.sha256)))
     return urls, files

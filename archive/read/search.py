@@ -133,5 +133,6 @@ def _snippets(session: Session, dialect: str, query: str, ids: list[int]) -> dic
         tsquery,
         f'StartSel=**, StopSel=**, MaxWords={SNIPPET_WORDS}, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "',
     )
-    rows = session.execute(select(Article.id, headline).where(Article.id.in_(ids)))
+    vector: Any = literal_column("articles.search_vector")
+    rows = session.execute(select(Article.id, headline).where(Article.id.in_(ids), vector.op("@@")(tsquery)))
     return {article_id: snippet for article_id, snippet in rows}

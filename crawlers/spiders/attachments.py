@@ -71,12 +71,13 @@ class AttachmentFetching:
         stats.inc_value(f"kpu/site/{site.host}/attachments")
         yield self._attachment(site, url, response, content_type, sha256, body, text, source)
 
-    def on_attachment_error(self, failure: Failure) -> None:
+    def on_attachment_error(self, failure: Failure) -> Iterator[AttachmentRecord]:
         request = failure.request  # type: ignore[attr-defined]
         site: Site | None = request.cb_kwargs.get("site")
         host = site.host if site else urlsplit(request.url).netloc
         self.crawler.stats.inc_value(f"kpu/site/{host}/attachment_errors")
         self.logger.warning("%s: attachment %s not kept: %s", host, request.url, failure.getErrorMessage())
+        yield from ()  # a generator, as every errback of the spider: a worker counts when its output ends
 
     @staticmethod
     def _attachment(

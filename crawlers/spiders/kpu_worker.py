@@ -130,6 +130,12 @@ class KpuWorkerSpider(RedisMixin, KpuSpider):
     def on_error(self, failure: Any) -> Iterator[Any]:
         return self._until_done(super().on_error(failure), getattr(failure, "request", None))
 
+    def parse_attachment(self, response: Any, **kwargs: Any) -> Iterator[Any]:  # type: ignore[override]
+        return self._until_done(super().parse_attachment(response, **kwargs), response.request)
+
+    def on_attachment_error(self, failure: Any) -> Iterator[Any]:
+        return self._until_done(super().on_attachment_error(failure), getattr(failure, "request", None))
+
     def _tick(self) -> None:
         """Every second: beat the leases, store and free the sites that are done, put back the
         sites of dead workers, and take new jobs while this worker has room for more sites."""
