@@ -145,13 +145,12 @@ def crawl(
             for worker_run in run_local_workers(workers, queue, str(reg.source), db_url, verbose, len(chosen), extra):
                 print_summary(for_writing(db_url), worker_run, fmt)
         return
+    settings: dict[str, object] = provenance_settings(warc, no_attachments, attachments_dir)  # checked first
     archives.ready_for_writing(db)
-    settings: dict[str, object] = {}
     if stop_pages:
         settings["KPU_INCREMENTAL_STOP_PAGES"] = stop_pages
     if confirm_after is not None:
         settings["KPU_REMOVAL_CONFIRM_HOURS"] = confirm_after
-    settings.update(provenance_settings(warc, no_attachments, attachments_dir))
     run_id = run_crawl(
         [s.host for s in chosen],
         str(reg.source),

@@ -131,9 +131,10 @@ def worker(
     url = shared_archive(db)
     connect_queue(queue)
     reg = archives.registry(registry)
+    settings = provenance_settings(warc, no_attachments, attachments_dir)
     archives.ready_for_writing(url)
     run_worker(queue, str(reg.source), url, idle_exit=idle_exit, sites_at_once=sites_at_once, verbose=verbose,
-               settings=provenance_settings(warc, no_attachments, attachments_dir))  # fmt: skip
+               settings=settings)  # fmt: skip
 
 
 def run_worker(
