@@ -10,12 +10,12 @@ from pathlib import Path
 
 from conftest import kpu_archive
 from scrapy.http import HtmlResponse, TextResponse
+from test_national import national_registry
 
 from crawlers.platforms.fragments import looks_like_markup, read_fragment
 from crawlers.platforms.kpu_ri.article import extract_article
 from crawlers.platforms.kpu_ri.listing import extract_listing
 from crawlers.sample.national import NationalSite, national_posts
-from test_national import national_registry
 
 BASE = "https://www.kpu.go.id/berita/baca/9/rilis"
 
