@@ -124,7 +124,6 @@ class WarcMiddleware:
             self.files.run = str(self.crawler.stats.get_value("kpu/run_id") or "0")
         record, request_record = self._records(request, response)
         request.meta["warc"] = self.files.write_pair(record, request_record)
-        self.crawler.stats.inc_value("kpu/warc_records", 2) if self.crawler.stats else None
         return response
 
     def spider_closed(self, spider: Spider) -> None:

@@ -18,11 +18,11 @@ from archive.cli.archives import for_writing
 from archive.cli.options import db_option, format_option, registry_option, sites_option
 from archive.cli.worker import (
     enqueue,
+    provenance_options,
     provenance_settings,
     queue_option,
     run_local_workers,
     shared_archive,
-    warc_option,
 )
 from archive.storage.db import resolve_url
 from archive.storage.models import CrawlRun
@@ -77,15 +77,7 @@ SUMMARY_COUNTS = ("requests", "new", "updated", "unchanged", "suspected", "remov
     metavar="N",
     help="With --queue: also start N workers here and wait until they have crawled the queue.",
 )
-@warc_option
-@click.option("--no-attachments", is_flag=True, help="Do not download the documents posts link (PDF, DOCX, XLSX...).")
-@click.option(
-    "--attachments-dir",
-    default=None,
-    envvar="KPU_ATTACHMENTS_DIR",
-    metavar="DIR",
-    help="Where attachments are stored, once per SHA-256 [default: beside a SQLite archive].",
-)
+@provenance_options
 @registry_option
 @db_option
 @format_option("table", "json")

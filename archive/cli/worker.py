@@ -57,11 +57,19 @@ def connect_queue(url: str) -> SiteQueue:
     return queue
 
 
-def warc_option(func: F) -> F:
-    return click.option(
-        "--warc", default=None, envvar="KPU_WARC_DIR", metavar="DIR",
-        help="Write every fetch (robots.txt, listings, articles, attachments) as WARC files in DIR.",
-    )(func)  # fmt: skip
+def provenance_options(func: F) -> F:
+    """``--warc DIR``, ``--no-attachments`` and ``--attachments-dir DIR``: the same for crawl and worker."""
+    for option in reversed((
+        click.option("--warc", default=None, envvar="KPU_WARC_DIR", metavar="DIR",
+                     help="Write every fetch (robots.txt, listings, articles, attachments) as WARC files in DIR."),
+        click.option("--no-attachments", is_flag=True,
+                     help="Do not download the documents posts link (PDF, DOCX, XLSX...)."),
+        click.option("--attachments-dir", default=None, envvar="KPU_ATTACHMENTS_DIR", metavar="DIR",
+                     help="Where attachments are stored, once per SHA-256 [default: beside a SQLite archive; "
+                          "a path every worker shares]."),
+    )):  # fmt: skip
+        func = option(func)
+    return func
 
 
 def provenance_settings(warc: str | None, no_attachments: bool, attachments_dir: str | None) -> dict[str, object]:
@@ -98,15 +106,7 @@ def provenance_settings(warc: str | None, no_attachments: bool, attachments_dir:
     help="Sites this worker leases at a time [default: 32].",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
-@warc_option
-@click.option("--no-attachments", is_flag=True, help="Do not download the documents posts link.")
-@click.option(
-    "--attachments-dir",
-    default=None,
-    envvar="KPU_ATTACHMENTS_DIR",
-    metavar="DIR",
-    help="Where attachments are stored, once per SHA-256: a path every worker shares.",
-)
+@provenance_options
 @registry_option
 @db_option
 def worker(

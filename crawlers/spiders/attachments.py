@@ -72,12 +72,17 @@ class AttachmentFetching:
         yield self._attachment(site, url, response, content_type, sha256, body, text, source)
 
     def on_attachment_error(self, failure: Failure) -> Iterator[AttachmentRecord]:
+        self.failed(failure, "attachment_errors", "%s: attachment %s not kept: %s")
+        yield from ()  # a generator, as every errback of the spider: a worker counts when its output ends
+
+    def failed(self, failure: Failure, stat: str, message: str) -> tuple[scrapy.Request, Site | None]:
+        """Count and log a request that failed for good (any errback); its request and site."""
         request = failure.request  # type: ignore[attr-defined]
         site: Site | None = request.cb_kwargs.get("site")
         host = site.host if site else urlsplit(request.url).netloc
-        self.crawler.stats.inc_value(f"kpu/site/{host}/attachment_errors")
-        self.logger.warning("%s: attachment %s not kept: %s", host, request.url, failure.getErrorMessage())
-        yield from ()  # a generator, as every errback of the spider: a worker counts when its output ends
+        self.crawler.stats.inc_value(f"kpu/site/{host}/{stat}")
+        self.logger.warning(message, host, request.url, failure.getErrorMessage())
+        return request, site
 
     @staticmethod
     def _attachment(

@@ -326,11 +326,7 @@ class KpuSpider(AttachmentFetching, scrapy.Spider):
         return GoneRecord(ref=asked, final_url=final, status=status, reason=reason, checked_at=at)
 
     def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
-        request = failure.request  # type: ignore[attr-defined]
-        site: Site | None = request.cb_kwargs.get("site")
-        host = site.host if site else urlsplit(request.url).netloc
-        self.crawler.stats.inc_value(f"kpu/site/{host}/errors")
-        self.logger.warning("%s: %s failed: %s", host, request.url, failure.getErrorMessage())
+        request, site = self.failed(failure, "errors", "%s: %s failed: %s")
         if site is not None and request.callback == self.parse_article:
             ref = article_ref(site.canonical_from_fetched(request.url))
             if ref is not None:
