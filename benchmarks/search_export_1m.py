@@ -1,6 +1,6 @@
 """Search latency and export speed on a synthetic archive of a million articles (SQLite).
 
-    python benchmarks/search_export_1m.py [--articles 1000000] [--db PATH] [--reuse]
+    python benchmarks/search_export_1m.py [--articles 1000000] [--db PATH] [--reuse] [--only search|export]
 
 1. Builds the archive through the real schema (FTS5 triggers included): posts spread over the 552
    registry sites, 2019-2026, Indonesian-like text of 60-250 words (``crawlers/sample/releases.py``).
@@ -8,7 +8,7 @@
    is measured.
 2. Runs 60 queries of every kind (common and rare words, phrases, OR, -exclusion, prefix*, with
    and without province/level/date filters), each 3 times, through ``archive.read.search.search``
-   (limit 20, ranked, with snippets), and reports p50 and p95 latency.
+   (limit 20, ranked, with snippets), and reports p50 and p95 latency per kind of query and overall.
 3. Exports everything as CSV and as Parquet with the real command, each in its own process, and
    reports rows per second and that process's peak memory (max RSS).
 """
@@ -114,22 +114,25 @@ def build(path: Path, articles: int) -> None:
     print(f"built {articles} articles in {elapsed:.0f} s; file {path.stat().st_size / 1e9:.1f} GB")
 
 
-def queries(rng: random.Random, vocab: list[str]) -> list[tuple[str, dict]]:
+def queries(rng: random.Random, vocab: list[str]) -> list[tuple[str, str, dict]]:
+    """(kind, query, filters): ten of each kind."""
     common, middle, rare = vocab[:30], vocab[200:1500], vocab[2500:]
-    out: list[tuple[str, dict]] = []
+    out: list[tuple[str, str, dict]] = []
     for _ in range(10):
-        out.append((rng.choice(common), {}))
-        out.append((f"{rng.choice(middle)} {rng.choice(middle)}", {}))
-        out.append((f'"{rng.choice(common)} {rng.choice(common)}"', {}))
-        out.append((f"{rng.choice(rare)} OR {rng.choice(middle)}", {"provinces": ("Jawa Timur",)}))
+        out.append(("common word", rng.choice(common), {}))
+        out.append(("two words", f"{rng.choice(middle)} {rng.choice(middle)}", {}))
+        out.append(("phrase", f'"{rng.choice(common)} {rng.choice(common)}"', {}))
+        out.append(("rare OR, province", f"{rng.choice(rare)} OR {rng.choice(middle)}", {"provinces": ("Jawa Timur",)}))
         out.append(
             (
+                "-exclusion, level, since",
                 f"{rng.choice(middle)} -{rng.choice(common)}",
                 {"levels": ("kabupaten",), "since": datetime(2024, 1, 1).date()},
             )
         )
         out.append(
             (
+                "prefix*, date range",
                 f"{rng.choice(middle)[:4]}*",
                 {"since": datetime(2025, 1, 1).date(), "until": datetime(2025, 12, 31).date()},
             )
@@ -137,26 +140,32 @@ def queries(rng: random.Random, vocab: list[str]) -> list[tuple[str, dict]]:
     return out
 
 
+def _percentiles(timings: list[float]) -> str:
+    timings = sorted(timings)
+    p95 = timings[max(int(len(timings) * 0.95) - 1, 0)]
+    p50 = statistics.median(timings)
+    return f"p50 {p50 * 1000:6.0f} ms  p95 {p95 * 1000:6.0f} ms  max {timings[-1] * 1000:6.0f} ms"
+
+
 def measure_search(path: Path) -> None:
-    engine = open_engine(str(path))
+    engine = open_engine(str(path), readonly=True)
     rng = random.Random(9)
     prose = Prose(random.Random(5))
-    timings = []
+    timings: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     counts = []
-    for query, extra in queries(rng, prose.vocab):
+    for kind, query, extra in queries(rng, prose.vocab):
         for _ in range(3):
             t = time.perf_counter()
             hits = search(engine, Filters(query=query, **extra), limit=20)
             timings.append(time.perf_counter() - t)
+            by_kind.setdefault(kind, []).append(timings[-1])
         counts.append(len(hits))
     engine.dispose()
-    timings.sort()
-    p95 = timings[int(len(timings) * 0.95) - 1]
-    print(
-        f"search: {len(timings)} runs of {len(timings) // 3} queries; "
-        f"p50 {statistics.median(timings) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {timings[-1] * 1000:.0f} ms; "
-        f"queries with hits {sum(c > 0 for c in counts)}"
-    )
+    print(f"search: {len(timings)} runs of {len(timings) // 3} queries; queries with hits {sum(c > 0 for c in counts)}")
+    for kind, values in by_kind.items():
+        print(f"  {kind:26} {_percentiles(values)}")
+    print(f"  {'all':26} {_percentiles(timings)}")
 
 
 RUNNER = """
@@ -193,15 +202,18 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=1_000_000)
     parser.add_argument("--db", default="/tmp/kpu-1m.db")
     parser.add_argument("--reuse", action="store_true", help="use the archive at --db if it is there")
+    parser.add_argument("--only", choices=("search", "export"), help="measure only search or only the exports")
     args = parser.parse_args()
     path = Path(args.db)
     if not (args.reuse and path.exists()):
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
         build(path, args.articles)
-    measure_search(path)
-    measure_export(path, "csv")
-    measure_export(path, "parquet")
+    if args.only != "export":
+        measure_search(path)
+    if args.only != "search":
+        measure_export(path, "csv")
+        measure_export(path, "parquet")
 
 
 if __name__ == "__main__":

@@ -222,3 +222,28 @@ def test_export_order_is_the_same_on_every_backend(db_url: str) -> None:
         "kab-ngawi.kpu.go.id/3",
         "kab-ngawi.kpu.go.id/1",
     ]
+
+
+def test_the_vectorised_csv_writer_writes_what_pythons_csv_writer_writes() -> None:
+    """Commas, quotes, CR/LF, formulas, empty and missing cells, numbers and booleans: byte for byte
+    what ``csv.writer`` (minimal quoting, CRLF) writes for the same rows, across batch boundaries."""
+    from archive.read.export import _csv_cell, write_csv_batches
+    from archive.read.export_rows import Batch
+
+    columns = ("title", "body_text", "view_count", "is_origin", "origin_lag_hours", "images", "published_at")
+    rows = [
+        ('a, "b"', "baris 1\r\nbaris 2", 3, True, 12.0, '[{"caption": "“Pleno”, x"}]', "2025-10-28T00:30:00+09:00"),
+        ("=1+2", "", None, False, None, "[]", None),
+        ("-pilkada", "\nawal", 0, True, -3.5, None, "2025-01-01T07:00:00+07:00"),
+        ("biasa", 'kutip " tengah', 12345678901, False, 0.1, "[]", ""),
+    ]
+    expected = io.StringIO()
+    writer = csv.writer(expected, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_cell(v) for v in row])
+    batches = [Batch(len(part), {c: [r[i] for r in part] for i, c in enumerate(columns)}, {})
+               for part in (rows[:1], rows[1:], [])]  # fmt: skip
+    got = io.StringIO()
+    assert write_csv_batches(batches, got, columns) == len(rows)
+    assert got.getvalue() == expected.getvalue()

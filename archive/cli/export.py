@@ -127,7 +127,7 @@ def export(
 
     Example: kpu-archive export --format csv --out berita.csv --province Papua --since 2024-01-01
     """
-    from archive.read.export import export_columns, iter_rows, row_writer, write_export
+    from archive.read.export import batch_writer, export_columns, read_batches, write_export
 
     if excel and fmt != "csv":
         fail("--excel applies to --format csv")
@@ -140,7 +140,7 @@ def export(
         engine, sites, provinces, levels, categories, since, until, query, one_per_cluster, include_removed
     )
     columns = export_columns(include_removed, include_versions)
-    rows = iter_rows(engine, filters, include_versions=include_versions)
+    rows = read_batches(engine, filters, include_versions=include_versions)
     encoding = "utf-8-sig" if excel else "utf-8"
     try:
         if target is not None:
@@ -148,10 +148,10 @@ def export(
             click.echo(f"wrote {manifest['rows']} rows to {out} (manifest: {out}.manifest.json)", err=True)
         elif out is not None and out != "-":
             with open(out, "w", encoding=encoding, newline="") as handle:  # a pipe or a device, as it is
-                row_writer(fmt)(rows, handle, columns)
+                batch_writer(fmt)(rows, handle, columns)
         else:
             with stdout_text(encoding) as stream:
-                row_writer(fmt)(rows, stream, columns)
+                batch_writer(fmt)(rows, stream, columns)
     except BrokenPipeError:
         raise  # the reader (`| head`) has what it wanted: Click ends quietly, with exit 1
     except OSError as exc:
