@@ -7,8 +7,8 @@ Two steps keep a million-row export at disk speed with flat memory:
 2. Each run of ``batch`` keys fetches its rows by primary key in one query, with the values as the
    database stores them (timestamps as text on SQLite, JSON as text): no ORM object and no type
    processor per row.  Each column is then converted in one pass (times into the site's own zone,
-   citations, cluster roles), and the writers hand whole columns to ``csv.writer.writerows`` and
-   pyarrow.
+   citations, cluster roles); sites come from a dict, cluster origins and attachment hashes from
+   one query per batch.  The writers hand whole columns to Arrow.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, String, Text, bindparam, cast, func, select, type_coerce
+from sqlalchemy import Engine, String, Text, bindparam, cast, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from archive.read.attachment_hits import attachments_indexed
@@ -50,14 +50,59 @@ def read_batches(
     filters = filters or Filters()
     dialect = engine.dialect.name
     keys = _key_statement(engine, filters, include_versions)
-    rows = _row_statement(dialect, include_versions)
+    rows = _row_statement(include_versions)
     zones: dict[str, ZoneInfo] = {}
     numbering: list[Any] = [None, 0]  # the last article and its version count, across batches
     with engine.connect() as conn:  # one transaction: keys and rows see the same archive
+        sites = {r[0]: r[1:] for r in conn.execute(select(SiteRow.id, *(getattr(SiteRow, c) for c in _SITE)))}
+        linked = conn.execute(select(ArticleAttachment.article_id).limit(1)).first() is not None
         for part in conn.execution_options(stream_results=True, yield_per=batch).execute(keys).partitions():
             wanted = [key[-1] for key in part]
             found = {row[0]: row for row in conn.execute(rows, {"ids": wanted})}
-            yield _convert([found[key] for key in wanted if key in found], include_versions, zones, numbering)
+            ordered = [found[key] for key in wanted if key in found]
+            if ordered:
+                col: dict[str, Sequence[Any]] = dict(zip(ordered[0]._fields, zip(*ordered, strict=True), strict=True))
+                _look_up(conn, col, sites, linked, dialect)
+                yield _convert(col, len(ordered), include_versions, zones, numbering)
+
+
+def _look_up(conn: Any, col: dict[str, Sequence[Any]], sites: dict[int, Any], linked: bool, dialect: str) -> None:
+    """Add the batch's site, cluster-origin and attachment columns: one query per batch each, not a
+    join per row (most rows have no cluster and no attachment)."""
+    site = [sites[s] for s in col["site_id"]]
+    for i, name in enumerate(_SITE):
+        col[f"site_{name}"] = [s[i] for s in site]
+    clusters = list({c for c in col["cluster_id"] if c is not None})
+    origin: dict[int, tuple[Any, ...]] = {}
+    if clusters:
+        origin = {r[0]: tuple(r[1:]) for r in conn.execute(_origin_statement(), {"ids": clusters})}
+    none = (None, None, None, None)
+    found = [origin.get(c, none) if c is not None else none for c in col["cluster_id"]]
+    for i, name in enumerate(("origin_id", "origin_host", "origin_published_at", "origin_first_seen_at")):
+        col[name] = [f[i] for f in found]
+    hashes: dict[int, list[str]] = {}
+    if linked:
+        stmt = (
+            select(ArticleAttachment.article_id, AttachmentUrl.sha256)
+            .join(AttachmentUrl, AttachmentUrl.url == ArticleAttachment.url)
+            .where(
+                ArticleAttachment.article_id.in_(bindparam("ids", expanding=True)), AttachmentUrl.sha256.is_not(None)
+            )
+        )
+        for article_id, sha in conn.execute(stmt, {"ids": list(set(col["id"]))}):
+            hashes.setdefault(article_id, []).append(sha)
+    col["attachment_hashes"] = [" ".join(hashes[i]) if i in hashes else None for i in col["id"]]
+
+
+def _origin_statement() -> Any:
+    origin_article, origin_site = aliased(Article), aliased(SiteRow)
+    return (
+        select(Cluster.id, Cluster.origin_article_id, origin_site.host,
+               _raw_time(origin_article.published_at), _raw_time(origin_article.first_seen_at))
+        .outerjoin(origin_article, origin_article.id == Cluster.origin_article_id)
+        .outerjoin(origin_site, origin_site.id == origin_article.site_id)
+        .where(Cluster.id.in_(bindparam("ids", expanding=True)))
+    )  # fmt: skip
 
 
 def iter_rows(
@@ -108,45 +153,22 @@ def _raw_time(column: Any) -> Any:
     return type_coerce(column, String)
 
 
-def _row_statement(dialect: str, include_versions: bool) -> Any:
-    origin_article, origin_site = aliased(Article), aliased(SiteRow)
-    joined = func.group_concat(AttachmentUrl.sha256, " ") if dialect == "sqlite" else func.string_agg(
-        AttachmentUrl.sha256, " ")  # fmt: skip
-    hashes = (  # one indexed subquery per fetched row, inside the database
-        select(joined)
-        .select_from(ArticleAttachment)
-        .join(AttachmentUrl, AttachmentUrl.url == ArticleAttachment.url)
-        .where(ArticleAttachment.article_id == Article.id, AttachmentUrl.sha256.is_not(None))
-        .correlate(Article)
-        .scalar_subquery()
-    )
+def _row_statement(include_versions: bool) -> Any:
     key = ArticleVersion.id if include_versions else Article.id
     columns: list[Any] = [
         key.label("key"),
         Article.id.label("id"),
+        Article.site_id.label("site_id"),
         *(getattr(Article, c).label(c) for c in _ARTICLE),
         *(_raw_time(getattr(Article, c)).label(c) for c in _ARTICLE_TIMES),
         *(cast(getattr(Article, c), Text).label(c) for c in _ARTICLE_JSON),
-        *(getattr(SiteRow, c).label(f"site_{c}") for c in _SITE),
-        Cluster.origin_article_id.label("origin_id"),
-        origin_site.host.label("origin_host"),
-        _raw_time(origin_article.published_at).label("origin_published_at"),
-        _raw_time(origin_article.first_seen_at).label("origin_first_seen_at"),
-        hashes.label("attachment_hashes"),
     ]
+    stmt = select(*columns)
     if include_versions:
-        columns += [getattr(ArticleVersion, c).label(f"v_{c}") for c in _VERSION]
+        columns = [getattr(ArticleVersion, c).label(f"v_{c}") for c in _VERSION]
         columns += [cast(ArticleVersion.attachments, Text).label("v_attachments"),
                     _raw_time(ArticleVersion.fetched_at).label("v_fetched_at")]  # fmt: skip
-    stmt = (
-        select(*columns)
-        .join(SiteRow, SiteRow.id == Article.site_id)
-        .outerjoin(Cluster, Cluster.id == Article.cluster_id)
-        .outerjoin(origin_article, origin_article.id == Cluster.origin_article_id)
-        .outerjoin(origin_site, origin_site.id == origin_article.site_id)
-    )
-    if include_versions:
-        stmt = stmt.join(ArticleVersion, ArticleVersion.article_id == Article.id)
+        stmt = stmt.add_columns(*columns).join(ArticleVersion, ArticleVersion.article_id == Article.id)
     return stmt.where(key.in_(bindparam("ids", expanding=True)))
 
 
@@ -182,19 +204,16 @@ def citation_of(site_name: str, title: str | None, published: str | None, url: s
     return f'{site_name}. "{title or "(untitled)"}". {when}. {url} (accessed {(accessed or "")[:10]}{archived}).'
 
 
-def _convert(rows: list[Any], include_versions: bool, zones: dict[str, ZoneInfo], numbering: list[Any]) -> Batch:
-    names = rows[0]._fields if rows else ()
-    col: dict[str, Sequence[Any]] = dict(zip(names, zip(*rows, strict=True), strict=True)) if rows else {}
-    if not rows:
-        return Batch(0, {}, {})
+def _convert(col: dict[str, Sequence[Any]], size: int, include_versions: bool, zones: dict[str, ZoneInfo],
+             numbering: list[Any]) -> Batch:  # fmt: skip
     zone = [zones.setdefault(z, ZoneInfo(z)) for z in col["site_timezone"]]
     host, native = col["site_host"], col["native_id"]
     published = _local(col["published_at"], zone)
     last_seen = _local(col["last_seen_at"], zone)
     removed = _local(col["removed_at"], zone)
     ids, origins = col["id"], col["origin_id"]
-    lags: list[float | None] = [None] * len(rows)
-    origin_site: list[str | None] = [None] * len(rows)
+    lags: list[float | None] = [None] * size
+    origin_site: list[str | None] = [None] * size
     for i, origin in enumerate(origins):
         if origin is not None:  # the origin's site, and how long after the origin this copy came
             mine = _utc(col["published_at"][i]) or _utc(col["first_seen_at"][i])
@@ -247,7 +266,7 @@ def _convert(rows: list[Any], include_versions: bool, zones: dict[str, ZoneInfo]
         strict=True)]  # fmt: skip
     if include_versions:
         _version_cells(col, cells, utc, zone, published, numbering)
-    return Batch(len(rows), cells, utc)
+    return Batch(size, cells, utc)
 
 
 def _version_cells(col: dict[str, Sequence[Any]], cells: dict[str, list[Any]], utc: dict[str, list[Any]],
