@@ -29,7 +29,7 @@ from typing import Any, TextIO
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from archive.read.export_rows import JSON_COLUMNS, TIMESTAMP_COLUMNS, Batch, iter_rows, read_batches
+from archive.read.export_rows import JSON_COLUMNS, TIMESTAMP_COLUMNS, Batch, batch_rows, iter_rows, read_batches
 from archive.read.filters import Filters
 from archive.storage.models import Article, CrawlRun
 
@@ -116,14 +116,6 @@ def write_csv(rows: Iterator[dict[str, Any]], out: TextIO, columns: Sequence[str
     return count
 
 
-def write_jsonl(rows: Iterator[dict[str, Any]], out: TextIO, columns: Sequence[str] = COLUMNS) -> int:
-    count = 0
-    for row in rows:
-        out.write(json.dumps({c: row[c] for c in columns}, ensure_ascii=False) + "\n")
-        count += 1
-    return count
-
-
 _FORMULA_FIRST = frozenset(FORMULA_PREFIXES)
 
 
@@ -190,26 +182,14 @@ def _csv_block(batch: Batch, columns: Sequence[str]) -> str:
 def write_jsonl_batches(batches: Iterable[Batch], out: TextIO, columns: Sequence[str] = COLUMNS) -> int:
     """The export as JSON Lines: values as they are (no neutralising), JSON columns as lists."""
     count = 0
-    dumps, loads = json.dumps, json.loads
     for batch in batches:
-        cells = [batch.cells[c] for c in columns]
-        json_at = [i for i, c in enumerate(columns) if c in JSON_COLUMNS]
-        for values in zip(*cells, strict=True):
-            row = dict(zip(columns, values, strict=True))
-            for i in json_at:
-                text = values[i]
-                row[columns[i]] = loads(text) if text is not None else None
-            out.write(dumps(row, ensure_ascii=False) + "\n")
+        for row in batch_rows(batch, columns):
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
         count += batch.size
     return count
 
 
 BatchWriter = Callable[[Iterable[Batch], TextIO, Sequence[str]], int]
-
-
-def row_writer(fmt: str) -> Callable[[Iterator[dict[str, Any]], TextIO, Sequence[str]], int]:
-    """The text writer of a format for plain dict rows: ``csv`` or ``jsonl``."""
-    return write_csv if fmt == "csv" else write_jsonl
 
 
 def batch_writer(fmt: str) -> BatchWriter:

@@ -48,7 +48,6 @@ def read_batches(
 ) -> Iterator[Batch]:
     """The export's rows in its order, ``batch`` at a time, all from one snapshot of the archive."""
     filters = filters or Filters()
-    dialect = engine.dialect.name
     keys = _key_statement(engine, filters, include_versions)
     rows = _row_statement(include_versions)
     zones: dict[str, ZoneInfo] = {}
@@ -62,11 +61,11 @@ def read_batches(
             ordered = [found[key] for key in wanted if key in found]
             if ordered:
                 col: dict[str, Sequence[Any]] = dict(zip(ordered[0]._fields, zip(*ordered, strict=True), strict=True))
-                _look_up(conn, col, sites, linked, dialect)
+                _look_up(conn, col, sites, linked)
                 yield _convert(col, len(ordered), include_versions, zones, numbering)
 
 
-def _look_up(conn: Any, col: dict[str, Sequence[Any]], sites: dict[int, Any], linked: bool, dialect: str) -> None:
+def _look_up(conn: Any, col: dict[str, Sequence[Any]], sites: dict[int, Any], linked: bool) -> None:
     """Add the batch's site, cluster-origin and attachment columns: one query per batch each, not a
     join per row (most rows have no cluster and no attachment)."""
     site = [sites[s] for s in col["site_id"]]
@@ -110,13 +109,19 @@ def iter_rows(
 ) -> Iterator[dict[str, Any]]:
     """The export's rows as plain dicts (JSON columns as lists), for JSONL and the Python API."""
     for part in read_batches(engine, filters, include_versions=include_versions, batch=batch):
-        names = list(part.cells)
-        for values in zip(*part.cells.values(), strict=True):
-            row = dict(zip(names, values, strict=True))
-            for column in JSON_COLUMNS:
-                text = row[column]
-                row[column] = json.loads(text) if text is not None else None
-            yield row
+        yield from batch_rows(part)
+
+
+def batch_rows(batch: Batch, columns: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+    """A batch's rows as plain dicts of ``columns`` (default: all), JSON columns parsed into lists."""
+    names = list(columns if columns is not None else batch.cells)
+    parsed = [name for name in names if name in JSON_COLUMNS]
+    for values in zip(*(batch.cells[name] for name in names), strict=True):
+        row = dict(zip(names, values, strict=True))
+        for name in parsed:
+            text = row[name]
+            row[name] = json.loads(text) if text is not None else None
+        yield row
 
 
 # ---- the two statements -------------------------------------------------------------------------
