@@ -89,7 +89,9 @@ def test_an_older_archive_is_read_only_after_upgrade(archive: Path) -> None:
         conn.execute("ALTER TABLE articles DROP COLUMN published_year_source")
         conn.execute("ALTER TABLE articles DROP COLUMN extraction_checks")
         conn.execute("ALTER TABLE articles DROP COLUMN extraction")
-        # ...nor WARC records or attachments (0008)
+        # ...nor WARC records or attachments (0008), nor the publication-time index (0009)
+        conn.execute("DROP INDEX ix_articles_published")
+        conn.execute("DROP INDEX ix_articles_removed")
         for table in ("attachments_fts", "article_attachments", "attachment_urls", "attachment_files"):
             conn.execute(f"DROP TABLE {table}")
         for table, column in (("articles", "warc_file"), ("articles", "warc_record_id"), ("article_versions", "warc_file"),

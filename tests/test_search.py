@@ -223,3 +223,82 @@ def test_search_command(tmp_path: Path) -> None:
         assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and phrase in bad.stderr, bad.stderr
     none = cli("search", "zzzzqqq", "--db", db)
     assert none.returncode == 0 and "no matches" in none.stderr
+
+
+SORT_CASES = [
+    ("pemilih", {}),
+    ("pemilih", {"provinces": ("Papua Pegunungan",)}),
+    ("kpu", {"levels": ("kota",)}),
+    ("sumpah OR pleno", {"since": date(2025, 10, 1)}),
+    ("pemilu -pilkada", {}),
+    ("kpu", {"one_per_cluster": True}),
+]
+
+
+def _newest(engine, query: str, filters: dict, limit: int = 50, offset: int = 0) -> list[str]:  # type: ignore[no-untyped-def]
+    return [h["archive_id"] for h in search(engine, Filters(query=query, **filters), limit, offset, sort="date")]
+
+
+def test_sort_by_date_is_newest_first_by_every_plan(archive_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import archive.read.search_by_date as by_date
+
+    engine = open_engine(archive_url)
+    with Session(engine) as session, session.begin():  # one undated post, and one taken down
+        session.execute(update(Article).where(Article.native_id == "7817").values(published_at=None))
+        session.execute(update(Article).where(Article.native_id == "7999").values(removed_at=datetime.now(UTC)))
+    for query, filters in SORT_CASES:
+        every = run(engine, query, **filters)
+        hits = search(engine, Filters(query=query, **filters), limit=50, sort="date")
+        assert sorted(h["archive_id"] for h in hits) == sorted(h["archive_id"] for h in every)  # the same matches
+        times = [datetime.fromisoformat(h["published_at"]) for h in hits if h["published_at"]]
+        assert times == sorted(times, reverse=True), query
+        assert [h["published_at"] is None for h in hits] == sorted(
+            h["published_at"] is None for h in hits
+        )  # undated last
+        assert all(h["rank"] is None and h["snippet"] for h in hits)
+    assert any(h["published_at"] is None for h in search(engine, Filters(query="pemilih"), 50, sort="date"))
+    sorted_plan = [[_newest(engine, q, f, 3, o) for o in (0, 2)] + [_newest(engine, q, f)] for q, f in SORT_CASES]
+    assert any(len(pages[-1]) > 3 for pages in sorted_plan)
+    monkeypatch.setattr(by_date, "SORT_MATCHES_UP_TO", 0)  # every query "common": walk the date index
+    for share, plan in ((1.0, "set"), (0.0, "probe")):  # checked against the matching ids, or one by one
+        monkeypatch.setattr(by_date, "PROBE_SHARE", share)
+        if engine.dialect.name == "sqlite":
+            with Session(engine) as session:
+                assert by_date.sqlite_plan(session, "kpu") == plan
+        walked = [[_newest(engine, q, f, 3, o) for o in (0, 2)] + [_newest(engine, q, f)] for q, f in SORT_CASES]
+        assert walked == sorted_plan, plan
+    with pytest.raises(ValueError, match="sort must be one of"):
+        search(engine, Filters(query="kpu"), sort="views")
+    engine.dispose()
+
+
+def test_count_is_the_number_of_matches_by_every_plan(archive_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import archive.read.search as searching
+    import archive.read.search_by_date as by_date
+
+    engine = open_engine(archive_url)
+    with Session(engine) as session, session.begin():
+        session.execute(update(Article).where(Article.native_id == "7999").values(removed_at=datetime.now(UTC)))
+    cases = [*SORT_CASES, ("rekapitulasi", {}), ("zzzqqq", {})]
+    expected = [len(run(engine, q, **f)) for q, f in cases]
+    assert [searching.count_matches(engine, Filters(query=q, **f)) for q, f in cases] == expected
+    assert expected[-2] > 0 and expected[-1] == 0  # the taken-down post is not counted
+    monkeypatch.setattr(by_date, "SORT_MATCHES_UP_TO", 0)
+    for share in (1.0, 0.0):
+        monkeypatch.setattr(by_date, "PROBE_SHARE", share)
+        assert [searching.count_matches(engine, Filters(query=q, **f)) for q, f in cases] == expected
+    engine.dispose()
+
+
+def test_search_command_sorts_by_date_and_counts(tmp_path: Path) -> None:
+    db = str(tmp_path / "a.db")
+    build(f"sqlite:///{db}")
+    newest = cli("search", "pemilih", "--db", db, "--sort", "date", "--format", "jsonl", "--limit", "100")
+    assert newest.returncode == 0, newest.stderr
+    hits = [json.loads(line) for line in newest.stdout.splitlines()]
+    times = [datetime.fromisoformat(h["published_at"]) for h in hits if h["published_at"]]
+    assert len(times) > 2 and times == sorted(times, reverse=True)
+    counted = cli("search", "pemilih", "--db", db, "--count")
+    assert counted.returncode == 0 and counted.stdout == f"{len(hits)}\n", (counted.stdout, counted.stderr)
+    bad = cli("search", "pemilih", "--db", db, "--sort", "views")
+    assert bad.returncode == 2 and "views" in bad.stderr

@@ -163,11 +163,21 @@ def export(
 @click.command()
 @click.argument("query")
 @limit_option(20, "matches")
+@click.option(
+    "--sort",
+    type=click.Choice(("relevance", "date")),
+    default="relevance",
+    show_default=True,
+    help="Best matches first, or newest first (date: unranked, rank left empty).",
+)
+@click.option("--count", "count_only", is_flag=True, help="Print only how many posts match.")
 @format_option("table", "csv", "jsonl", "json")
 @filter_options
 def search(
     query: str,
     limit: int,
+    sort: str,
+    count_only: bool,
     fmt: str,
     sites: Sequence[str],
     provinces: Sequence[str],
@@ -183,13 +193,21 @@ def search(
     A query that starts with '-' goes after '--': kpu-archive search -- -pilkada pleno
 
     Example: kpu-archive search '"rekapitulasi DPT" OR pleno -pilkada' --province Papua --since 2024-01-01
+
+    Example: kpu-archive search pleno --sort date --site kota-bandung.kpu.go.id
+
+    Example: kpu-archive search '"daftar pemilih"' --count
     """
     from archive.read.search import count_matches
     from archive.read.search import search as run_search
 
     engine = for_reading(db)
     filters = build_filters(engine, sites, provinces, levels, categories, since, until, query, one_per_cluster)
-    hits = run_search(engine, filters, limit=limit)
+    if count_only:
+        click.echo(count_matches(engine, filters))
+        engine.dispose()
+        return
+    hits = run_search(engine, filters, limit=limit, sort=sort)
     total = count_matches(engine, filters) if len(hits) == limit else len(hits)
     engine.dispose()
     columns = (

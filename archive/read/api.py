@@ -37,12 +37,14 @@ class Archive:
         until: date | str | None = None,
         one_per_cluster: bool = False,
         limit: int = 20,
+        sort: str = "relevance",
     ) -> Iterator[dict[str, Any]]:
-        """Ranked matches, best first: date, site, title, url, archive_id, snippet (``**match**``)."""
+        """Ranked matches, best first (``sort="date"``: newest first): date, site, title, url,
+        archive_id, snippet (``**match**``)."""
         from archive.read.search import search
 
         filters = Filters.of(query, sites, provinces, levels, categories, since, until, one_per_cluster)
-        yield from search(self.engine, filters, limit=limit)
+        yield from search(self.engine, filters, limit=limit, sort=sort)
 
     def articles(
         self,

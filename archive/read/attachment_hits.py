@@ -30,7 +30,8 @@ def attachments_indexed(engine: Engine) -> bool:
 def sqlite_hits(cap: int | None) -> str:
     """(id, rank) of posts by their attachments' text, as SQL with the ``:fts_query`` (and ``:cap``) parameter."""
     inner = f"SELECT rowid AS fid, bm25({ATTACHMENTS_FTS}) * {ATTACHMENT_WEIGHT} AS rank FROM {ATTACHMENTS_FTS} " \
-            f"WHERE {ATTACHMENTS_FTS} MATCH :fts_query" + (" ORDER BY rank LIMIT :cap" if cap else "")  # fmt: skip
+            f"WHERE {ATTACHMENTS_FTS} MATCH :fts_query"  # fmt: skip
+    inner += " ORDER BY rank, rowid LIMIT :cap" if cap else ""
     return (
         f"SELECT aa.article_id AS id, f.rank AS rank FROM ({inner}) f JOIN attachment_files af ON af.id = f.fid "
         "JOIN attachment_urls u ON u.sha256 = af.sha256 JOIN article_attachments aa ON aa.url = u.url"

@@ -5,59 +5,59 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, literal_column, select, text
+from sqlalchemy import Engine, func, literal_column, null, select, text
 from sqlalchemy.orm import Session
 
 from archive.read.attachment_hits import attachment_matches, attachments_indexed
 from archive.read.filters import Filters, apply, match_ids
 from archive.read.query_syntax import parse_query, to_fts5, to_tsquery
+from archive.read.search_by_date import match_condition, newest_first
 from archive.storage.models import Article, Cluster, SiteRow
 from archive.storage.schema import FTS_TABLE
 
 SNIPPET_WORDS = 24
+_COLUMNS = (Article.id, Article.url, Article.native_id, Article.title, Article.category, Article.published_at,
+            Article.cluster_id, SiteRow.host, SiteRow.name, SiteRow.timezone, SiteRow.province)  # fmt: skip
 CANDIDATES_PER_RESULT = 25  # matches ranked in the index per result wanted, before filters
 MIN_CANDIDATES = 500
 
 
-def search(engine: Engine, filters: Filters, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
-    """The best ``limit`` matches of ``filters.query`` (required), best first, each with a snippet
-    whose matching words are marked ``**like this**``."""
+SORTS = ("relevance", "date")
+
+
+def search(
+    engine: Engine, filters: Filters, limit: int = 20, offset: int = 0, sort: str = "relevance"
+) -> list[dict[str, Any]]:
+    """The best ``limit`` matches of ``filters.query`` (required), best first (``sort="date"``:
+    newest first, unranked), each with a snippet whose matching words are marked ``**like this**``."""
     if not filters.query:
         raise ValueError("search needs a query")
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     dialect = engine.dialect.name
     with_files = attachments_indexed(engine)
     wanted = limit + offset
     cap = max(wanted * CANDIDATES_PER_RESULT, MIN_CANDIDATES)
+    base = (
+        select(*_COLUMNS)
+        .join(SiteRow, SiteRow.id == Article.site_id)
+        .outerjoin(Cluster, Cluster.id == Article.cluster_id)
+    )
 
     def ranked(capped: bool) -> Any:
         hits = match_ids(dialect, filters.query or "", cap if capped else None, attachments=with_files)
-        stmt = (
-            select(
-                Article.id,
-                Article.url,
-                Article.native_id,
-                Article.title,
-                Article.category,
-                Article.published_at,
-                Article.cluster_id,
-                SiteRow.host,
-                SiteRow.name,
-                SiteRow.timezone,
-                SiteRow.province,
-                hits.c.rank,
-            )
-            .join(hits, hits.c.id == Article.id)
-            .join(SiteRow, SiteRow.id == Article.site_id)
-            .outerjoin(Cluster, Cluster.id == Article.cluster_id)
-        )
+        stmt = base.add_columns(hits.c.rank).join(hits, hits.c.id == Article.id)
         return apply(stmt, filters, dialect).order_by(hits.c.rank, Article.id).limit(limit).offset(offset)
 
     with Session(engine) as session:
-        # First rank inside the index alone and filter the best `cap`; that is exact whenever enough of
-        # them pass the filters (anything outside ranks below all of them).  Otherwise rank them all.
-        rows = session.execute(ranked(capped=True)).all()
-        if len(rows) < limit and (with_files or _more_matches_than(session, dialect, filters.query or "", cap)):
-            rows = session.execute(ranked(capped=False)).all()
+        if sort == "date":
+            rows = newest_first(session, base.add_columns(null().label("rank")), filters, wanted, with_files)[offset:]
+        else:
+            # First rank inside the index alone and filter the best `cap`; that is exact whenever enough
+            # of them pass the filters (anything outside ranks below all of them).  Otherwise rank them all.
+            rows = list(session.execute(ranked(capped=True)))
+            if len(rows) < limit and (with_files or _more_matches_than(session, dialect, filters.query or "", cap)):
+                rows = list(session.execute(ranked(capped=False)))
         snippets = _snippets(session, dialect, filters.query or "", [r.id for r in rows])
         # a post found by its attachment alone: the file and the words in it that matched
         in_files = attachment_matches(
@@ -77,7 +77,7 @@ def search(engine: Engine, filters: Filters, limit: int = 20, offset: int = 0) -
                 "url": r.url,
                 "archive_id": f"{r.host}/{r.native_id}",
                 "cluster_id": r.cluster_id,
-                "rank": round(float(r.rank), 4),
+                "rank": round(float(r.rank), 4) if r.rank is not None else None,
                 "snippet": snippets.get(r.id) or in_files.get(r.id, ("", ""))[1],
                 "matched_in": "post" if r.id in snippets or r.id not in in_files else "attachment",
                 "attachment_sha256": in_files[r.id][0] if r.id not in snippets and r.id in in_files else None,
@@ -87,17 +87,32 @@ def search(engine: Engine, filters: Filters, limit: int = 20, offset: int = 0) -
 
 
 def count_matches(engine: Engine, filters: Filters) -> int:
-    """How many articles match ``filters`` (query included): the total a page of hits is part of."""
-    hits = match_ids(engine.dialect.name, filters.query or "", attachments=attachments_indexed(engine))
-    stmt = (
-        select(func.count())
-        .select_from(Article)
-        .join(hits, hits.c.id == Article.id)
-        .join(SiteRow, SiteRow.id == Article.site_id)
-        .outerjoin(Cluster, Cluster.id == Article.cluster_id)
-    )
+    """How many articles match ``filters`` (query included): the total a page of hits is part of.
+
+    On SQLite without attachment text, a query alone is counted in the full-text index, less the
+    taken-down posts that match (few, found by their own index); with filters, by the plan that
+    ``search_by_date`` picks (the matches joined to their rows, or the filtered posts checked
+    against them).  Both are exact."""
+    dialect = engine.dialect.name
+    query = filters.query or ""
+    with_files = attachments_indexed(engine)
     with Session(engine) as session:
-        return session.scalar(apply(stmt, filters, engine.dialect.name)) or 0
+        if dialect == "sqlite" and not with_files and filters == Filters(query=query):
+            fts = to_fts5(parse_query(query))
+            probe = f"EXISTS (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q AND rowid = articles.id)"
+            in_index = session.scalar(text(f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q"), {"q": fts})
+            taken_down = select(func.count()).select_from(Article).where(Article.removed_at.is_not(None), text(probe))
+            return int(in_index or 0) - int(session.scalar(taken_down, {"q": fts}) or 0)
+        stmt = (
+            select(func.count())
+            .select_from(Article)
+            .join(SiteRow, SiteRow.id == Article.site_id)
+            .outerjoin(Cluster, Cluster.id == Article.cluster_id)
+        )
+        return (
+            session.scalar(apply(match_condition(session, stmt, query, with_files, counting=True), filters, dialect))
+            or 0
+        )
 
 
 def _more_matches_than(session: Session, dialect: str, query: str, cap: int) -> bool:

@@ -148,7 +148,7 @@ def schema_revisions(conn: Connection) -> tuple[str | None, str | None, list[str
     return MigrationContext.configure(conn).get_current_revision(), script.get_current_head(), known
 
 
-HEAD_REVISION = "0008"  # this release's newest migration (tests check it against Alembic's own head)
+HEAD_REVISION = "0009"  # this release's newest migration (tests check it against Alembic's own head)
 
 
 def at_head(conn: Connection) -> bool:

@@ -1,0 +1,79 @@
+"""Search sorted by date, newest first, without ranking: the order a monitor reads a query in.
+
+On SQLite, three plans, chosen by how many posts match (counted in the index, unranked, up to a
+cap: a few milliseconds) -- measured on a million posts (``benchmarks/search_export_1m.py``):
+- ``sort``: few matches (up to ``SORT_MATCHES_UP_TO``): look each one up and sort them, ~4 us a match;
+- ``set``: up to ``PROBE_SHARE`` of the posts: the matching ids are gathered once (~0.2 us a match),
+  then the publication-time index is walked newest first, each post checked against them;
+- ``probe``: more, for a query of plain words: walk the index and check each post in the
+  full-text index by its id (30-100 us a post, but a word in most posts needs only ~limit / share
+  posts walked).
+Each is exact: the same rows in the same order (publication time, then id, undated posts last).
+PostgreSQL plans this itself: the GIN index and a sort, or the date index and a filter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, func, select, text
+from sqlalchemy.orm import Session
+
+from archive.read.filters import Filters, apply, match_ids
+from archive.read.query_syntax import parse_query, to_fts5
+from archive.storage.models import Article
+from archive.storage.schema import FTS_TABLE
+
+SORT_MATCHES_UP_TO = 1000
+PROBE_SHARE = 0.1
+
+
+def match_condition(
+    session: Session, base: Select[Any], query: str, with_files: bool, counting: bool = False
+) -> Select[Any]:
+    """``base`` (a select over articles) kept to the posts that match ``query``, by the cheapest plan."""
+    dialect = session.get_bind().dialect.name
+    how = sqlite_plan(session, query, counting) if dialect == "sqlite" and not with_files else "sort"
+    fts = to_fts5(parse_query(query)) if dialect == "sqlite" else ""
+    if how == "probe":
+        probe = f"EXISTS (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :probe_query AND rowid = articles.id)"
+        return base.where(text(probe).bindparams(probe_query=fts))
+    if how == "set":  # `+` keeps SQLite from driving the query from the matches' ids
+        among = f"+articles.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :set_query)"
+        return base.where(text(among).bindparams(set_query=fts))
+    hits = match_ids(dialect, query, attachments=with_files)
+    return base.join(hits, hits.c.id == Article.id)
+
+
+def sqlite_plan(session: Session, query: str, counting: bool = False) -> str:
+    """``sort``, ``set`` or ``probe`` (see the module's docstring) for ``query`` on this archive.
+
+    Only a query of plain words is probed post by post: a phrase or a prefix costs FTS5 far more
+    per probe (measured: 1-5 s for a walk that plain words finish in milliseconds).  A count
+    reads every match anyway, so it never probes."""
+    groups = parse_query(query)
+    plain = all(len(term.words) == 1 and not term.prefix for group in groups for term in group)
+    cap = SORT_MATCHES_UP_TO
+    if plain and not counting:
+        cap = max(cap, int((session.scalar(select(func.max(Article.id))) or 0) * PROBE_SHARE))
+    stmt = text(f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q LIMIT :n)")
+    matches = session.execute(stmt, {"q": to_fts5(groups), "n": cap + 1}).scalar() or 0
+    if matches <= SORT_MATCHES_UP_TO:
+        return "sort"
+    return "probe" if matches > cap and plain and not counting else "set"
+
+
+def newest_first(session: Session, base: Select[Any], filters: Filters, wanted: int, with_files: bool) -> list[Any]:
+    """The first ``wanted`` rows of ``base`` (a select over articles joined to sites) that match
+    ``filters``, newest first."""
+    stmt = apply(
+        match_condition(session, base, filters.query or "", with_files), filters, session.get_bind().dialect.name
+    )
+    # dated posts from the index, newest first; then the undated ones (NULL sorts first in a
+    # PostgreSQL index walked backwards, so the two parts are asked for one after the other)
+    dated = stmt.where(Article.published_at.is_not(None)).order_by(Article.published_at.desc(), Article.id.desc())
+    rows = list(session.execute(dated.limit(wanted)))
+    if len(rows) < wanted:
+        undated = stmt.where(Article.published_at.is_(None)).order_by(Article.id.desc())
+        rows += session.execute(undated.limit(wanted - len(rows)))
+    return rows
