@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from archive.read.attachment_hits import attachment_matches, attachments_indexed
 from archive.read.filters import Filters, apply, match_ids
 from archive.read.query_syntax import parse_query, to_fts5, to_tsquery
-from archive.read.search_by_date import match_condition, newest_first
+from archive.read.search_by_date import newest_first
 from archive.storage.models import Article, Cluster, SiteRow
 from archive.storage.schema import FTS_TABLE
 
@@ -90,9 +90,8 @@ def count_matches(engine: Engine, filters: Filters) -> int:
     """How many articles match ``filters`` (query included): the total a page of hits is part of.
 
     On SQLite without attachment text, a query alone is counted in the full-text index, less the
-    taken-down posts that match (few, found by their own index); with filters, by the plan that
-    ``search_by_date`` picks (the matches joined to their rows, or the filtered posts checked
-    against them).  Both are exact."""
+    taken-down posts that match (few, found by their own index); with filters, each match is
+    joined to its row (filters such as a province cannot drive the count through an index)."""
     dialect = engine.dialect.name
     query = filters.query or ""
     with_files = attachments_indexed(engine)
@@ -109,10 +108,8 @@ def count_matches(engine: Engine, filters: Filters) -> int:
             .join(SiteRow, SiteRow.id == Article.site_id)
             .outerjoin(Cluster, Cluster.id == Article.cluster_id)
         )
-        return (
-            session.scalar(apply(match_condition(session, stmt, query, with_files, counting=True), filters, dialect))
-            or 0
-        )
+        hits = match_ids(dialect, query, attachments=with_files)
+        return session.scalar(apply(stmt.join(hits, hits.c.id == Article.id), filters, dialect)) or 0
 
 
 def _more_matches_than(session: Session, dialect: str, query: str, cap: int) -> bool:

@@ -5,7 +5,7 @@ cap: a few milliseconds) -- measured on a million posts (``benchmarks/search_exp
 - ``sort``: few matches (up to ``SORT_MATCHES_UP_TO``): look each one up and sort them, ~4 us a match;
 - ``set``: up to ``PROBE_SHARE`` of the posts: the matching ids are gathered once (~0.2 us a match),
   then the publication-time index is walked newest first, each post checked against them;
-- ``probe``: more, for a query of plain words: walk the index and check each post in the
+- ``probe``: more, for a query without a prefix*: walk the index and check each post in the
   full-text index by its id (30-100 us a post, but a word in most posts needs only ~limit / share
   posts walked).
 Each is exact: the same rows in the same order (publication time, then id, undated posts last).
@@ -28,12 +28,10 @@ SORT_MATCHES_UP_TO = 1000
 PROBE_SHARE = 0.1
 
 
-def match_condition(
-    session: Session, base: Select[Any], query: str, with_files: bool, counting: bool = False
-) -> Select[Any]:
+def match_condition(session: Session, base: Select[Any], query: str, with_files: bool) -> Select[Any]:
     """``base`` (a select over articles) kept to the posts that match ``query``, by the cheapest plan."""
     dialect = session.get_bind().dialect.name
-    how = sqlite_plan(session, query, counting) if dialect == "sqlite" and not with_files else "sort"
+    how = sqlite_plan(session, query) if dialect == "sqlite" and not with_files else "sort"
     fts = to_fts5(parse_query(query)) if dialect == "sqlite" else ""
     if how == "probe":
         probe = f"EXISTS (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :probe_query AND rowid = articles.id)"
@@ -45,22 +43,21 @@ def match_condition(
     return base.join(hits, hits.c.id == Article.id)
 
 
-def sqlite_plan(session: Session, query: str, counting: bool = False) -> str:
+def sqlite_plan(session: Session, query: str) -> str:
     """``sort``, ``set`` or ``probe`` (see the module's docstring) for ``query`` on this archive.
 
-    Only a query of plain words is probed post by post: a phrase or a prefix costs FTS5 far more
-    per probe (measured: 1-5 s for a walk that plain words finish in milliseconds).  A count
-    reads every match anyway, so it never probes."""
+    A query with a prefix is never probed post by post: FTS5 expands the prefix again for every
+    probe (measured at 1M posts: ~7.5 ms a probe, against ~0.2 ms for words and phrases)."""
     groups = parse_query(query)
-    plain = all(len(term.words) == 1 and not term.prefix for group in groups for term in group)
+    plain = not any(term.prefix for group in groups for term in group)
     cap = SORT_MATCHES_UP_TO
-    if plain and not counting:
+    if plain:
         cap = max(cap, int((session.scalar(select(func.max(Article.id))) or 0) * PROBE_SHARE))
     stmt = text(f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q LIMIT :n)")
     matches = session.execute(stmt, {"q": to_fts5(groups), "n": cap + 1}).scalar() or 0
     if matches <= SORT_MATCHES_UP_TO:
         return "sort"
-    return "probe" if matches > cap and plain and not counting else "set"
+    return "probe" if matches > cap and plain else "set"
 
 
 def newest_first(session: Session, base: Select[Any], filters: Filters, wanted: int, with_files: bool) -> list[Any]:
