@@ -297,3 +297,21 @@ def test_search_command_sorts_by_date_and_counts(tmp_path: Path) -> None:
     assert counted.returncode == 0 and counted.stdout == f"{len(hits)}\n", (counted.stdout, counted.stderr)
     bad = cli("search", "pemilih", "--db", db, "--sort", "views")
     assert bad.returncode == 2 and "views" in bad.stderr
+
+
+def test_snippets_of_a_prefix_query_name_the_words_it_matched(archive_url: str) -> None:
+    from archive.read.query_syntax import without_prefixes
+
+    groups = parse_query("pemil* OR kpu -rekap* dpt")
+    words = {"pemilu", "pemilih", "kpu", "rekapitulasi", "dpt", "lain"}
+    assert (
+        to_fts5(without_prefixes(groups, words) or [])
+        == '("pemilih" OR "pemilu" OR "kpu") AND ("dpt") NOT "rekapitulasi"'
+    )
+    assert without_prefixes(parse_query("zz*"), words) is None  # no such word: the query stays as it is
+    assert to_fts5(without_prefixes(parse_query("Pémi* -zz*"), words) or []) == '("pemilih" OR "pemilu")'
+    engine = open_engine(archive_url)
+    for sort in ("relevance", "date"):
+        hits = search(engine, Filters(query="pemuta*"), limit=50, sort=sort)
+        assert hits and all("**pemuta" in h["snippet"].lower() for h in hits), [h["snippet"] for h in hits]
+    engine.dispose()

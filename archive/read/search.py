@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from archive.read.attachment_hits import attachment_matches, attachments_indexed
 from archive.read.filters import Filters, apply, match_ids
-from archive.read.query_syntax import parse_query, to_fts5, to_tsquery
+from archive.read.query_syntax import Term, index_words, parse_query, to_fts5, to_tsquery, without_prefixes
 from archive.read.search_by_date import newest_first
 from archive.storage.models import Article, Cluster, SiteRow
 from archive.storage.schema import FTS_TABLE
@@ -124,20 +124,32 @@ def _more_matches_than(session: Session, dialect: str, query: str, cap: int) -> 
     return (session.execute(select(func.count()).select_from(inner)).scalar() or 0) > cap
 
 
+def _sqlite_snippets(session: Session, groups: list[list[Term]], ids: list[int]) -> dict[int, str]:
+    rows = session.execute(
+        text(
+            f"SELECT rowid, snippet({FTS_TABLE}, 1, '**', '**', '…', {SNIPPET_WORDS}) FROM {FTS_TABLE} "
+            f"WHERE {FTS_TABLE} MATCH :q AND rowid IN ({','.join(str(int(i)) for i in ids)})"
+        ),
+        {"q": to_fts5(groups)},
+    )
+    return {rowid: snippet for rowid, snippet in rows}
+
+
 def _snippets(session: Session, dialect: str, query: str, ids: list[int]) -> dict[int, str]:
     """Snippets for the page of results only (ts_headline and snippet() cost per document)."""
     if not ids:
         return {}
     groups = parse_query(query)
     if dialect == "sqlite":
-        rows = session.execute(
-            text(
-                f"SELECT rowid, snippet({FTS_TABLE}, 1, '**', '**', '…', {SNIPPET_WORDS}) FROM {FTS_TABLE} "
-                f"WHERE {FTS_TABLE} MATCH :q AND rowid IN ({','.join(str(int(i)) for i in ids)})"
-            ),
-            {"q": to_fts5(groups)},
-        )
-        return {rowid: snippet for rowid, snippet in rows}
+        plain = None
+        if any(term.prefix for group in groups for term in group):
+            texts = session.execute(select(Article.title, Article.body_text).where(Article.id.in_(ids)))
+            plain = without_prefixes(groups, set().union(*(index_words(f"{t or ''} {b}") for t, b in texts)))
+        found = _sqlite_snippets(session, plain or groups, ids)
+        missing = [i for i in ids if i not in found]
+        if plain and missing:  # a word the page's text holds in a form the index splits otherwise
+            found.update(_sqlite_snippets(session, groups, missing))
+        return found
     tsquery = func.to_tsquery("simple", to_tsquery(groups))
     headline = func.ts_headline(
         "simple",

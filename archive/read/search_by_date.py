@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from archive.read.filters import Filters, apply, match_ids
-from archive.read.query_syntax import parse_query, to_fts5
+from archive.read.query_syntax import parse_query, to_fts5, to_tsquery
 from archive.storage.models import Article
 from archive.storage.schema import FTS_TABLE
 
@@ -39,6 +39,9 @@ def match_condition(session: Session, base: Select[Any], query: str, with_files:
     if how == "set":  # `+` keeps SQLite from driving the query from the matches' ids
         among = f"+articles.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :set_query)"
         return base.where(text(among).bindparams(set_query=fts))
+    if dialect == "postgresql" and not with_files:  # on the row itself: no second lookup of each match
+        vector: Any = literal_column("articles.search_vector")
+        return base.where(vector.op("@@")(func.to_tsquery("simple", to_tsquery(parse_query(query)))))
     hits = match_ids(dialect, query, attachments=with_files)
     return base.join(hits, hits.c.id == Article.id)
 
