@@ -263,11 +263,11 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--db", default="/tmp/kpu-1m.db", help="the SQLite file")
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/kpu_bench_1m")
-    parser.add_argument("--before", default="80498fc", help="the release to compare with (a git revision)")
+    parser.add_argument("--before", default="80498fc", help="the release to compare with (a git revision; none: skip)")
     parser.add_argument("--reuse", action="store_true", help="use the archives already built")
     parser.add_argument("--only", choices=("search", "export"), help="measure only search or only the exports")
     args = parser.parse_args()
-    old = prepare_before(args.before)
+    old = prepare_before(args.before) if args.before != "none" else None
     mix = queries(Prose(random.Random(5)).vocab)
     exports: list[str] = []
     for database in args.databases.split(","):
@@ -285,8 +285,10 @@ def main() -> None:
                     conn.execute(f'CREATE DATABASE "{name}"')
             build(url, args.articles)
         as_before(url)
-        before = measure_search(old, url, mix) if args.only != "export" else {}
-        before_exports = [measure_export(old, url, f) for f in ("csv", "parquet")] if args.only != "search" else []
+        before = measure_search(old, url, mix) if old and args.only != "export" else {}
+        before_exports = []
+        if old and args.only != "search":
+            before_exports = [measure_export(old, url, f) for f in ("csv", "parquet")]
         t = time.perf_counter()
         upgraded = on_side(ROOT, "-m", "archive", "upgrade", "--db", url)
         if upgraded.returncode:
@@ -298,7 +300,7 @@ def main() -> None:
             print(f"  ranking sound: {equal} of {compared} ranked pages equal to ranking every match")
         if args.only != "search":
             after_exports = [measure_export(ROOT, url, f) for f in ("csv", "parquet")]
-            for fmt, b, a in zip(("csv", "parquet"), before_exports, after_exports, strict=True):
+            for fmt, b, a in zip(("csv", "parquet"), before_exports or [(0.0, 0.0)] * 2, after_exports, strict=True):
                 exports.append(f"  {database:10} {fmt:8} {b[0]:9,.0f} rows/s {b[1]:5.0f} MiB | "
                                f"{a[0]:9,.0f} rows/s {a[1]:5.0f} MiB")  # fmt: skip
     if exports:

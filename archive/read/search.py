@@ -1,4 +1,4 @@
-"""Ranked full-text search with the shared filters, and a snippet of each match."""
+"""Full-text search with the shared filters, ranked or newest first, a snippet of each match, totals."""
 
 from __future__ import annotations
 
