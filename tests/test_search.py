@@ -264,7 +264,7 @@ def test_sort_by_date_is_newest_first_by_every_plan(archive_url: str, monkeypatc
         monkeypatch.setattr(by_date, "PROBE_SHARE", share)
         if engine.dialect.name == "sqlite":
             with Session(engine) as session:
-                assert by_date.sqlite_plan(session, "kpu") == plan
+                assert by_date.sqlite_plan(session, parse_query("kpu")) == plan
         walked = [[_newest(engine, q, f, 3, o) for o in (0, 2)] + [_newest(engine, q, f)] for q, f in SORT_CASES]
         assert walked == sorted_plan, plan
     with pytest.raises(ValueError, match="sort must be one of"):

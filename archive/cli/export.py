@@ -18,6 +18,7 @@ from archive.cli.archives import for_reading
 from archive.cli.options import filter_options, format_option, limit_option
 from archive.cli.output import emit, stdout_text
 from archive.read.filters import Filters
+from archive.read.search import SORTS
 from archive.storage.models import SiteRow
 
 
@@ -165,7 +166,7 @@ def export(
 @limit_option(20, "matches")
 @click.option(
     "--sort",
-    type=click.Choice(("relevance", "date")),
+    type=click.Choice(SORTS),
     default="relevance",
     show_default=True,
     help="Best matches first, or newest first (date: unranked, rank left empty).",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from archive.read.attachment_hits import attachment_matches, attachments_indexed
 from archive.read.filters import Filters, apply, match_ids
 from archive.read.query_syntax import Term, index_words, parse_query, to_fts5, to_tsquery, without_prefixes
-from archive.read.search_by_date import newest_first
+from archive.read.search_by_date import fts_matches_up_to, in_index, newest_first
 from archive.storage.models import Article, Cluster, SiteRow
 from archive.storage.schema import FTS_TABLE
 
@@ -20,8 +20,6 @@ _COLUMNS = (Article.id, Article.url, Article.native_id, Article.title, Article.c
             Article.cluster_id, SiteRow.host, SiteRow.name, SiteRow.timezone, SiteRow.province)  # fmt: skip
 CANDIDATES_PER_RESULT = 25  # matches ranked in the index per result wanted, before filters
 MIN_CANDIDATES = 500
-
-
 SORTS = ("relevance", "date")
 
 
@@ -98,10 +96,9 @@ def count_matches(engine: Engine, filters: Filters) -> int:
     with Session(engine) as session:
         if dialect == "sqlite" and not with_files and filters == Filters(query=query):
             fts = to_fts5(parse_query(query))
-            probe = f"EXISTS (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q AND rowid = articles.id)"
-            in_index = session.scalar(text(f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q"), {"q": fts})
-            taken_down = select(func.count()).select_from(Article).where(Article.removed_at.is_not(None), text(probe))
-            return int(in_index or 0) - int(session.scalar(taken_down, {"q": fts}) or 0)
+            everything = text(f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q")
+            taken_down = select(func.count()).where(Article.removed_at.is_not(None), text(in_index("q")))
+            return int(session.scalar(everything, {"q": fts}) or 0) - int(session.scalar(taken_down, {"q": fts}) or 0)
         stmt = (
             select(func.count())
             .select_from(Article)
@@ -116,8 +113,7 @@ def _more_matches_than(session: Session, dialect: str, query: str, cap: int) -> 
     """Were the capped candidates only part of the matches?  Counted in the index, unranked."""
     groups = parse_query(query)
     if dialect == "sqlite":
-        stmt = text(f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q LIMIT :n)")
-        return (session.execute(stmt, {"q": to_fts5(groups), "n": cap + 1}).scalar() or 0) > cap
+        return fts_matches_up_to(session, to_fts5(groups), cap + 1) > cap
     vector: Any = literal_column("articles.search_vector")
     tsquery = func.to_tsquery("simple", to_tsquery(groups))
     inner = select(Article.id).where(vector.op("@@")(tsquery)).limit(cap + 1).subquery()

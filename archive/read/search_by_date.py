@@ -6,8 +6,8 @@ cap: a few milliseconds) -- measured on a million posts (``benchmarks/search_exp
 - ``set``: up to ``PROBE_SHARE`` of the posts: the matching ids are gathered once (~0.2 us a match),
   then the publication-time index is walked newest first, each post checked against them;
 - ``probe``: more, for a query without a prefix*: walk the index and check each post in the
-  full-text index by its id (30-100 us a post, but a word in most posts needs only ~limit / share
-  posts walked).
+  full-text index by its id (0.03-0.2 ms a post, by how merged the index is; but a word in most
+  posts needs only ~limit / share posts walked).
 Each is exact: the same rows in the same order (publication time, then id, undated posts last).
 PostgreSQL plans this itself: the GIN index and a sort, or the date index and a filter.
 """
@@ -20,7 +20,7 @@ from sqlalchemy import Select, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from archive.read.filters import Filters, apply, match_ids
-from archive.read.query_syntax import parse_query, to_fts5, to_tsquery
+from archive.read.query_syntax import Term, parse_query, to_fts5, to_tsquery
 from archive.storage.models import Article
 from archive.storage.schema import FTS_TABLE
 
@@ -28,36 +28,44 @@ SORT_MATCHES_UP_TO = 1000
 PROBE_SHARE = 0.1
 
 
+def in_index(param: str) -> str:
+    """SQL: is this post (``articles.id``) among the matches of the FTS5 query bound as ``param``?"""
+    return f"EXISTS (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :{param} AND rowid = articles.id)"
+
+
+def fts_matches_up_to(session: Session, fts_query: str, n: int) -> int:
+    """How many posts match in SQLite's index, counted unranked and no further than ``n``."""
+    stmt = text(f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q LIMIT :n)")
+    return session.execute(stmt, {"q": fts_query, "n": n}).scalar() or 0
+
+
 def match_condition(session: Session, base: Select[Any], query: str, with_files: bool) -> Select[Any]:
     """``base`` (a select over articles) kept to the posts that match ``query``, by the cheapest plan."""
     dialect = session.get_bind().dialect.name
-    how = sqlite_plan(session, query) if dialect == "sqlite" and not with_files else "sort"
-    fts = to_fts5(parse_query(query)) if dialect == "sqlite" else ""
+    groups = parse_query(query)
+    how = sqlite_plan(session, groups) if dialect == "sqlite" and not with_files else "sort"
     if how == "probe":
-        probe = f"EXISTS (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :probe_query AND rowid = articles.id)"
-        return base.where(text(probe).bindparams(probe_query=fts))
+        return base.where(text(in_index("probe_query")).bindparams(probe_query=to_fts5(groups)))
     if how == "set":  # `+` keeps SQLite from driving the query from the matches' ids
         among = f"+articles.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :set_query)"
-        return base.where(text(among).bindparams(set_query=fts))
+        return base.where(text(among).bindparams(set_query=to_fts5(groups)))
     if dialect == "postgresql" and not with_files:  # on the row itself: no second lookup of each match
         vector: Any = literal_column("articles.search_vector")
-        return base.where(vector.op("@@")(func.to_tsquery("simple", to_tsquery(parse_query(query)))))
+        return base.where(vector.op("@@")(func.to_tsquery("simple", to_tsquery(groups))))
     hits = match_ids(dialect, query, attachments=with_files)
     return base.join(hits, hits.c.id == Article.id)
 
 
-def sqlite_plan(session: Session, query: str) -> str:
-    """``sort``, ``set`` or ``probe`` (see the module's docstring) for ``query`` on this archive.
+def sqlite_plan(session: Session, groups: list[list[Term]]) -> str:
+    """``sort``, ``set`` or ``probe`` (see the module's docstring) for the parsed query on this archive.
 
     A query with a prefix is never probed post by post: FTS5 expands the prefix again for every
-    probe (measured at 1M posts: ~7.5 ms a probe, against ~0.2 ms for words and phrases)."""
-    groups = parse_query(query)
+    probe (measured at 1M posts: ~7.5 ms a probe, against 0.03-0.2 ms for words and phrases)."""
     plain = not any(term.prefix for group in groups for term in group)
     cap = SORT_MATCHES_UP_TO
     if plain:
         cap = max(cap, int((session.scalar(select(func.max(Article.id))) or 0) * PROBE_SHARE))
-    stmt = text(f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q LIMIT :n)")
-    matches = session.execute(stmt, {"q": to_fts5(groups), "n": cap + 1}).scalar() or 0
+    matches = fts_matches_up_to(session, to_fts5(groups), cap + 1)
     if matches <= SORT_MATCHES_UP_TO:
         return "sort"
     return "probe" if matches > cap and plain else "set"

@@ -95,7 +95,7 @@ class Article(Base):
             "removed_at",
             sqlite_where=text("removed_at IS NOT NULL"),
             postgresql_where=text("removed_at IS NOT NULL"),
-        ),  # fmt: skip
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
