@@ -33,7 +33,6 @@ from .dom import (
     HEADINGS,
     INLINE_TAGS,
     clean_space,
-    doc_order,
     find_body_container,
     find_title_element,
     in_chrome,
@@ -213,9 +212,8 @@ def extract_article(
     """All fields of one article page; ``page_url`` is the canonical URL of the page.  The regional
     listings give no machine date (``listed_published`` is for platforms whose listings do)."""
     root: lxml_html.HtmlElement = selector.root
-    order = doc_order(root)
     container = find_body_container(root)
-    title_el = find_title_element(root, container, order)
+    title_el = find_title_element(root, container)
 
     title, title_source = _title(root, title_el)
     category = category_before(title_el)
@@ -230,7 +228,7 @@ def extract_article(
                              category_source=category_source, body_text="", body_html="", view_count=view_count,
                              published=published, published_source=published_source)  # fmt: skip
 
-    body = _body_fragment(root, order, title_el, container)
+    body = _body_fragment(root, title_el, container)
     refused = _clean(body, page_url, canonicalise, title, category)
     see_also = take_see_also(body)
     refused += _drop_named_boilerplate(body)
@@ -337,7 +335,6 @@ def _mostly_links(el: lxml_html.HtmlElement) -> bool:
 
 def _body_fragment(
     root: lxml_html.HtmlElement,
-    order: dict[lxml_html.HtmlElement, int],
     title_el: lxml_html.HtmlElement | None,
     container: lxml_html.HtmlElement,
 ) -> lxml_html.HtmlElement:
@@ -345,13 +342,15 @@ def _body_fragment(
     the main text block (an editor's date line, a lead photo), then the main text block itself."""
     fragment = lxml_html.Element("div")
     if title_el is not None:
-        start, end = order.get(title_el, 0), order.get(container, 0)
         skip = set(container.iterancestors())
-        for el in root.iter():
-            position = order.get(el, 0)
-            if position >= end:
+        after_title = False
+        for el in root.iter():  # document order: from the title to the main block
+            if el is container:
                 break
-            if position <= start or not isinstance(el.tag, str) or el in skip:
+            if not after_title:
+                after_title = el is title_el
+                continue
+            if not isinstance(el.tag, str) or el in skip:
                 continue
             skip.update(el.iter())  # take the topmost element only, never its children again
             if title_el in el.iterancestors() or in_chrome(el) or _mostly_links(el):

@@ -10,7 +10,7 @@ from lxml import html as lxml_html
 from parsel import Selector
 
 from ..base import Canonicaliser, ListingFields
-from .dom import HEADINGS, doc_order, in_chrome, iter_tags, text_of, unchanged_url
+from .dom import HEADINGS, in_chrome, text_of, unchanged_url, up_to
 from .urls import LISTING_PATH_RE
 
 TEASER_MIN = 40  # shorter than this, the words under a link are a date or a count, not the post's opening
@@ -45,10 +45,8 @@ def extract_listing(
     label = None
     teasers = _teasers(root, [(a, url) for a, url in anchors if url in titles])
     if first_link is not None:
-        order = doc_order(root)
-        limit = order.get(first_link, 0)
-        for el in iter_tags(root, HEADINGS):
-            if order.get(el, 0) < limit and text_of(el):
+        for el in up_to(root, first_link, HEADINGS):  # the last heading before the first post
+            if not in_chrome(el) and text_of(el):
                 label = text_of(el)
     return ListingFields(label=label, links=links, titles=titles, teasers=teasers)
 
