@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from archive.domain.records import AttachmentRecord
 from archive.ingest.context import BatchContext
-from archive.storage.db import dialect_insert
+from archive.storage.db import upsert
 from archive.storage.files import FileStore
 from archive.storage.models import ArticleAttachment, AttachmentFile, AttachmentUrl
 
@@ -41,18 +41,14 @@ def write_attachments(session: Session, ctx: BatchContext, records: list[Attachm
             "warc_offset": rec.warc.offset if rec.warc else None,
         }  # fmt: skip
     if files:
-        stmt = dialect_insert(session, AttachmentFile).on_conflict_do_nothing(index_elements=["sha256"])
-        session.execute(stmt, list(files.values()))
+        session.execute(upsert(session, AttachmentFile, ("sha256",)), list(files.values()))
     if urls:
-        stmt = dialect_insert(session, AttachmentUrl)
         changing = ("site_id", "sha256", "http_status", "fetched_at", "warc_file", "warc_record_id", "warc_offset")
-        stmt = stmt.on_conflict_do_update(index_elements=["url"], set_={c: getattr(stmt.excluded, c) for c in changing})
-        session.execute(stmt, list(urls.values()))
+        session.execute(upsert(session, AttachmentUrl, ("url",), changing), list(urls.values()))
 
 
 def link_attachments(session: Session, links: list[tuple[int, str, datetime]]) -> None:
     """Record that these posts link these attachment URLs (once per post and URL)."""
     rows = {(a, u): {"article_id": a, "url": u, "first_seen_at": at} for a, u, at in links}
     if rows:
-        stmt = dialect_insert(session, ArticleAttachment).on_conflict_do_nothing(index_elements=["article_id", "url"])
-        session.execute(stmt, list(rows.values()))
+        session.execute(upsert(session, ArticleAttachment, ("article_id", "url")), list(rows.values()))

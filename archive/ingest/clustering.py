@@ -31,7 +31,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from archive.ingest.minhash import MinHash
-from archive.storage.db import chunks, lock_clusters
+from archive.storage.db import chunks, lock_clusters, table_of
 from archive.storage.models import Article, Cluster, MinhashBand, SiteRow, utcnow
 from archive.vocab import LEVEL_RANK
 
@@ -115,7 +115,7 @@ def cluster_articles(session: Session, articles: Sequence[tuple[int, str]], *, r
                     shared[other] += 1
         candidates[article_id] = sorted(shared, key=lambda o: -shared[o])[:MAX_CANDIDATES]
 
-    session.execute(insert(MinhashBand), [{"key": k, "article_id": a} for a, ks in keys.items() for k in ks])
+    session.execute(insert(table_of(MinhashBand)), [{"key": k, "article_id": a} for a, ks in keys.items() for k in ks])
 
     # verify on exact shingle sets
     outside = {o for cs in candidates.values() for o in cs if o not in sets}

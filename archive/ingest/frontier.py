@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from archive.domain.records import DiscoveredLinks, FetchFailure
 from archive.ingest.context import BatchContext, Result
-from archive.storage.db import chunks, dialect_insert
+from archive.storage.db import chunks, upsert
 from archive.storage.models import Article, FrontierEntry
 from archive.vocab import Outcome
 
@@ -38,7 +38,7 @@ def write_discovered(session: Session, ctx: BatchContext, found: list[tuple[Disc
     ]
     if not rows:
         return
-    stmt = dialect_insert(session, FrontierEntry).on_conflict_do_nothing(index_elements=["site_id", "url"])
+    stmt = upsert(session, FrontierEntry, ("site_id", "url"))
     for chunk in chunks(rows, 500):
         session.execute(stmt, chunk)
 
@@ -63,11 +63,7 @@ def mark_done(session: Session, rows: list[dict[str, Any]]) -> None:
     """Frontier rows done, one upsert for the batch."""
     if not rows:
         return
-    stmt = dialect_insert(session, FrontierEntry)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["site_id", "url"],
-        set_={"done_at": stmt.excluded.done_at, "last_error": stmt.excluded.last_error},
-    )
+    stmt = upsert(session, FrontierEntry, ("site_id", "url"), ("done_at", "last_error"))
     session.execute(stmt, list({(r["site_id"], r["url"]): r for r in rows}.values()))
 
 

@@ -3,14 +3,16 @@ and the order listings show their posts in (``listing_neighbours``)."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from archive.domain.records import ListingOrder, ListingWalk
 from archive.ingest.context import BatchContext
-from archive.storage.db import dialect_insert
+from archive.storage.db import dialect_insert_for, upsert
 from archive.storage.models import ListingNeighbour, ListingState
 
 
@@ -32,17 +34,23 @@ def write_walks(session: Session, ctx: BatchContext, walks: list[tuple[ListingWa
         }
     if not rows:
         return
-    stmt = dialect_insert(session, ListingState)
-    stmt = stmt.on_conflict_do_update(
+    session.execute(_walk_upsert(session.get_bind().dialect.name), list(rows.values()))
+
+
+@functools.cache
+def _walk_upsert(dialect: str) -> Any:
+    """A walk's state replaces the last one's; a completion is kept until a later walk completes."""
+    table = ListingState.__table__
+    stmt = dialect_insert_for(dialect, table)
+    return stmt.on_conflict_do_update(
         index_elements=["site_id", "category_id"],
         set_={
             "last_walk_at": stmt.excluded.last_walk_at,
             "pages": stmt.excluded.pages,
             "open_page": stmt.excluded.open_page,
-            "completed_at": func.coalesce(stmt.excluded.completed_at, ListingState.completed_at),
+            "completed_at": func.coalesce(stmt.excluded.completed_at, table.c.completed_at),
         },
     )
-    session.execute(stmt, list(rows.values()))
 
 
 def write_orders(session: Session, ctx: BatchContext, orders: list[tuple[ListingOrder, datetime]]) -> None:
@@ -58,9 +66,5 @@ def write_orders(session: Session, ctx: BatchContext, orders: list[tuple[Listing
         ctx.dating.add(site_id)
     if not rows:
         return
-    stmt = dialect_insert(session, ListingNeighbour)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["site_id", "category_id", "newer"],
-        set_={"older": stmt.excluded.older, "seen_at": stmt.excluded.seen_at},
-    )
+    stmt = upsert(session, ListingNeighbour, ("site_id", "category_id", "newer"), ("older", "seen_at"))
     session.execute(stmt, list(rows.values()))

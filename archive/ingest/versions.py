@@ -20,9 +20,11 @@ from archive.ingest.attachments import link_attachments
 from archive.ingest.context import BatchContext, Result
 from archive.ingest.frontier import done_row, mark_done
 from archive.ingest.identity import Known, KnownArticles, lookup, merge, resolve
-from archive.storage.db import dialect_insert
+from archive.storage.db import table_of, upsert
 from archive.storage.models import Article, ArticleEvent, ArticleUrl, ArticleVersion, utcnow
 from archive.vocab import EventKind, Outcome
+
+ARTICLES, VERSIONS, EVENTS = table_of(Article), table_of(ArticleVersion), table_of(ArticleEvent)
 
 
 @dataclass(slots=True)
@@ -49,10 +51,10 @@ def write_articles(session: Session, ctx: BatchContext, records: list[ArticleRec
     _insert_new(session, ctx, new, events)
     _update_seen(session, seen, ctx.reextract)
     if changed:
-        session.execute(insert(ArticleVersion), [_version(item) for item in changed])
+        session.execute(insert(VERSIONS), [_version(item) for item in changed])
     ctx.dating.update(item.site_id for item in (latest if ctx.reextract else new + changed))
     if events:
-        session.execute(insert(ArticleEvent), events)
+        session.execute(insert(EVENTS), events)
     if not ctx.reextract:
         _upsert_urls(session, latest)
     link_attachments(session, [(i.article_id, str(a["url"]), i.record.fetched_at) for i in latest if i.article_id
@@ -160,7 +162,7 @@ def _insert_new(session: Session, ctx: BatchContext, new: list[Incoming], events
         }
         for i in new
     ]
-    ids = session.execute(insert(Article).returning(Article.id, sort_by_parameter_order=True), values).scalars()
+    ids = session.execute(insert(ARTICLES).returning(ARTICLES.c.id, sort_by_parameter_order=True), values).scalars()
     for item, article_id in zip(new, ids, strict=True):
         item.article_id = article_id
         item.outcomes.insert(0, Outcome.INSERTED)
@@ -175,7 +177,7 @@ def _insert_new(session: Session, ctx: BatchContext, new: list[Incoming], events
                 "detail": None,
             }
         )
-    session.execute(insert(ArticleVersion), [_version(item) for item in new])
+    session.execute(insert(VERSIONS), [_version(item) for item in new])
 
 
 def _update_seen(session: Session, seen: list[Incoming], reextract: bool = False) -> None:
@@ -230,12 +232,9 @@ def _upsert_urls(session: Session, latest: list[Incoming]) -> None:
             }
     if not rows:
         return
-    stmt = dialect_insert(session, ArticleUrl)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["site_id", "url"],
-        set_={"last_seen_at": stmt.excluded.last_seen_at, "article_id": stmt.excluded.article_id},
+    session.execute(
+        upsert(session, ArticleUrl, ("site_id", "url"), ("last_seen_at", "article_id")), list(rows.values())
     )
-    session.execute(stmt, list(rows.values()))
 
 
 def _warc(rec: ArticleRecord) -> dict[str, Any]:
