@@ -44,7 +44,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.warc.WarcMiddleware": 950,
 }
 ITEM_PIPELINES = {"crawlers.pipelines.ArchivePipeline": 500}
-EXTENSIONS = {"crawlers.extensions.SiteProgress": 500}
+EXTENSIONS = {"crawlers.extensions.SiteProgress": 500, "crawlers.startup_heap.FreezeStartupHeap": 100}
 
 # breadth-first: finish listings and articles site by site without holding early requests alive
 DEPTH_PRIORITY = 1

@@ -103,6 +103,12 @@ def test_an_older_archive_is_read_only_after_upgrade(archive: Path) -> None:
     upgraded = kpu_archive("upgrade", "--db", str(archive))
     assert upgraded.returncode == 0, upgraded.stderr
     assert kpu_archive("export", "--db", str(archive)).returncode == 0
+    with sqlite3.connect(archive) as conn:  # the indexes of 0009 are back, the partial one partial
+        indexes = dict(
+            conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_articles_%'")
+        )
+    assert "ix_articles_published" in indexes
+    assert "WHERE removed_at IS NOT NULL" in indexes["ix_articles_removed"]
 
 
 @pytest.mark.parametrize(

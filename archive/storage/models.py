@@ -29,7 +29,6 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
-    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -88,15 +87,7 @@ class Article(Base):
         UniqueConstraint("site_id", "native_id", name="uq_article_site_native"),
         Index("ix_articles_site_published", "site_id", "published_at"),
         Index("ix_articles_published", "published_at"),
-        # the taken-down posts only: an index over every row's NULL would lure the planner into
-        # reading all live posts through it for `removed_at IS NULL`
-        Index(
-            "ix_articles_removed",
-            "removed_at",
-            sqlite_where=text("removed_at IS NOT NULL"),
-            postgresql_where=text("removed_at IS NOT NULL"),
-        ),
-    )
+    )  # and ix_articles_removed, a partial index: schema.REMOVED_INDEX
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
@@ -359,6 +350,7 @@ class JobRun(Base):
 
 # the schema objects that are not models, created with the articles table of a new archive
 # (DDL() formats with %, so the view's strftime patterns are escaped for it)
+event.listen(Article.__table__, "after_create", DDL(schema.REMOVED_INDEX))
 for _statement in schema.SQLITE_DDL:
     event.listen(Article.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
 for _statement in schema.POSTGRES_DDL:
