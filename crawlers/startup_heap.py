@@ -1,10 +1,10 @@
 """Keep the cyclic garbage collector off what the crawl builds before its first request.
 
-By the time the engine starts, the process holds a million or so long-lived objects: the modules
-(Scrapy, Twisted, SQLAlchemy, the platforms), the registry, the settings, the opened archive.  Each
-full collection walked all of them again (about a tenth of a crawl's CPU went to collections);
-``gc.freeze()`` moves them to the permanent generation, as the ``gc`` documentation suggests for a
-process that has finished starting up.  What is created later is collected as before.
+By the time the engine starts, the process holds some 100,000 long-lived container objects: the
+modules (Scrapy, Twisted, SQLAlchemy, the platforms), the registry, the settings, the opened
+archive.  Each older-generation collection walked all of them again (collections took ~9% of a
+907-article crawl's CPU, 1.5 s; 1.0 s frozen); ``gc.freeze()`` moves them to the permanent
+generation.  What is created later is collected as before.
 """
 
 from __future__ import annotations

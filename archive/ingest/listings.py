@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from archive.domain.records import ListingOrder, ListingWalk
 from archive.ingest.context import BatchContext
-from archive.storage.db import dialect_insert_for, upsert
+from archive.storage.db import dialect_insert_for, table_of, upsert
 from archive.storage.models import ListingNeighbour, ListingState
 
 
@@ -40,7 +40,7 @@ def write_walks(session: Session, ctx: BatchContext, walks: list[tuple[ListingWa
 @functools.cache
 def _walk_upsert(dialect: str) -> Any:
     """A walk's state replaces the last one's; a completion is kept until a later walk completes."""
-    table = ListingState.__table__
+    table = table_of(ListingState)
     stmt = dialect_insert_for(dialect, table)
     return stmt.on_conflict_do_update(
         index_elements=["site_id", "category_id"],

@@ -230,6 +230,7 @@ def dialect_insert(session: Session, table: Any) -> Any:
 
 
 def dialect_insert_for(dialect: str, table: Any) -> Any:
+    """``dialect_insert`` by the dialect's name, for statements built once and cached."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
