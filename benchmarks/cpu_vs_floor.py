@@ -7,7 +7,10 @@ Scrapy spider (home page → category links → listing pages → article pages,
 article, no pipeline) and by ``kpu-archive crawl --all`` into a fresh SQLite archive, alternately,
 ``--rounds`` times; each in its own process, measured by ``wait4`` (user + system CPU, peak RSS).
 The CPU ratio is the median of each round's ratio (the two runs of a round ran back to back).
-Both use the project's politeness settings with the download delay at 0.
+Both use the project's politeness settings with the download delay at 0.  The bare spider keeps
+Scrapy's own extensions; the project leaves out Scrapy 2.19's remote control (its import is
+aiohttp.web, ~10 MB), so one more run of the bare spider without it gives the RSS ratio on equal
+extensions as well.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 from crawlers.sample.server import demo_world, write_registry
 
 BARE = """
+import os
 import sys
 import scrapy
 from scrapy.crawler import CrawlerProcess
@@ -47,6 +51,8 @@ class Bare(scrapy.Spider):
 settings = {key: value for key, value in vars(__import__("crawlers.settings", fromlist=["x"])).items() if key.isupper()}
 for key in ("ITEM_PIPELINES", "EXTENSIONS", "SPIDER_MODULES", "NEWSPIDER_MODULE"):
     settings.pop(key, None)
+if not os.environ.get("BARE_PROJECT_EXTENSIONS"):  # Scrapy's own extensions, remote control and all
+    settings.pop("EXTENSIONS_BASE", None)
 settings.update(LOG_LEVEL="WARNING", DOWNLOAD_DELAY=0)
 process = CrawlerProcess(settings)
 process.crawl(Bare)
@@ -86,6 +92,9 @@ def main() -> None:
             command = [sys.executable, "-m", "archive", "crawl", "--all", "--registry", str(registry), "--db", str(db)]
             results["kpu-archive"].append(measure(command, env))
             ours_requests = len(world.requests) - before
+        _, lean_bare_rss, _ = measure(
+            [sys.executable, str(folder / "bare.py"), *base_urls.values()], {**env, "BARE_PROJECT_EXTENSIONS": "1"}
+        )
     articles = len(world.articles)
     print(
         f"{articles} articles on {len(world.sites)} sites; requests: bare {bare_requests}, kpu-archive {ours_requests}"
@@ -101,6 +110,10 @@ def main() -> None:
     (_, bare_rss, _), (_, our_rss, _) = best["bare Scrapy"], best["kpu-archive"]
     print("rounds       CPU " + " ".join(f"{r:.2f}x" for r in ratios))
     print(f"ratio        CPU {statistics.median(ratios):.2f}x (median of rounds)  peak RSS {our_rss / bare_rss:.2f}x")
+    print(
+        f"bare Scrapy without its remote control: peak RSS {lean_bare_rss:.1f} MiB;"
+        f" kpu-archive {our_rss / lean_bare_rss:.2f}x of that"
+    )
 
 
 if __name__ == "__main__":

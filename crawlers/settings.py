@@ -5,6 +5,8 @@ Every ``KPU_*`` default lives here; the command line overrides them per crawl.
 
 import os
 
+from scrapy.settings import default_settings
+
 BOT_NAME = "kpu-archive"
 # The one spider by module, not the package: the worker spider (crawlers.spiders.kpu_worker) brings
 # scrapy-redis and redis (~10 MB) into every crawl otherwise; ``kpu-archive worker`` passes its class.
@@ -17,7 +19,10 @@ USER_AGENT = os.environ.get(
 )
 ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = False
+# no console into the process: Scrapy's telnet console, nor (Scrapy 2.19+) its remote control, an
+# HTTP server that runs posted Python and leaves a job file in the user's home
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
@@ -45,6 +50,12 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {"crawlers.pipelines.ArchivePipeline": 500}
 EXTENSIONS = {"crawlers.extensions.SiteProgress": 500, "crawlers.startup_heap.FreezeStartupHeap": 100}
+# Scrapy imports every extension it lists, enabled or not, and the remote control's import is
+# aiohttp.web (~10 MB resident in every crawl and worker): so it is left out of the base list
+# itself, which is otherwise Scrapy's own (EXTENSIONS = {...: None} would still import it)
+EXTENSIONS_BASE = {
+    path: order for path, order in default_settings.EXTENSIONS_BASE.items() if not path.endswith(".RemoteControl")
+}
 
 # breadth-first: finish listings and articles site by site without holding early requests alive
 DEPTH_PRIORITY = 1

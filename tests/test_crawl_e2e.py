@@ -125,3 +125,30 @@ def test_second_crawl_gives_the_same_rows(crawled) -> None:  # type: ignore[no-u
             assert (row[column] or "") == before[column]
         assert row["last_seen_at"] >= before["last_seen_at"]
         assert row["first_seen_at"] == before["first_seen_at"]
+
+
+def test_crawl_opens_no_console_into_the_process_and_keeps_scrapys_other_extensions() -> None:
+    """No telnet console, no remote control (an HTTP server that runs posted code), and the remote
+    control's module (aiohttp.web, ~10 MB per worker) is not even imported; the rest are Scrapy's."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from scrapy.settings import Settings, default_settings\n"
+        "from scrapy.utils.conf import build_component_list\n"
+        "from scrapy.utils.misc import load_object\n"
+        "s = Settings(); s.setmodule('crawlers.settings', priority='project')\n"
+        "paths = build_component_list(s.get_component_priority_dict_with_base('EXTENSIONS'))\n"
+        "[load_object(p) for p in paths]\n"
+        "print(s.getbool('TELNETCONSOLE_ENABLED'), s.getbool('REMOTE_CONTROL_ENABLED'), 'aiohttp.web' in sys.modules)\n"
+        "print(' '.join(paths))\n"
+        "print(' '.join(default_settings.EXTENSIONS_BASE))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    flags, built, scrapys = result.stdout.splitlines()
+    assert flags == "False False False"
+    assert not [path for path in built.split() if "RemoteControl" in path]
+    kept = {path for path in scrapys.split() if not path.endswith(".RemoteControl")}
+    assert kept <= set(built.split())
+    assert {"crawlers.extensions.SiteProgress", "scrapy.extensions.throttle.AutoThrottle"} <= set(built.split())
