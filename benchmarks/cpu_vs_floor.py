@@ -1,6 +1,6 @@
 """CPU and peak memory per archived article, against a bare Scrapy spider on the same pages, in one run.
 
-    python benchmarks/cpu_vs_floor.py [--posts 300] [--rounds 3]
+    python benchmarks/cpu_vs_floor.py [--posts 300] [--rounds 3] [--prefill N]
 
 The local sample world (three sites, N synthetic posts each, on 127.0.0.1) is crawled by a minimal
 Scrapy spider (home page → category links → listing pages → article pages, one selector per
@@ -10,13 +10,16 @@ The CPU ratio is the median of each round's ratio (the two runs of a round ran b
 Both use the project's politeness settings with the download delay at 0.  The bare spider keeps
 Scrapy's own extensions; the project leaves out Scrapy 2.19's remote control (its import is
 aiohttp.web, ~10 MB), so one more run of the bare spider without it gives the RSS ratio on equal
-extensions as well.
+extensions as well.  With ``--prefill N`` every project run crawls into a copy of an archive that
+already holds N synthetic posts (built as ``search_export_1m.py`` builds its archive): peak memory
+is meant to stay flat in the archive's size.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -75,10 +78,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=300, help="synthetic posts per site")
     parser.add_argument("--rounds", type=int, default=3, help="back-to-back pairs of runs")
+    parser.add_argument("--prefill", type=int, default=0, help="posts already in the archive the project crawls into")
     args = parser.parse_args()
     world = demo_world(args.posts, per_page=10)
     folder = Path(tempfile.mkdtemp(prefix="kpu-cpu-"))
     (folder / "bare.py").write_text(BARE, encoding="utf-8")
+    prefilled = folder / "prefilled.db"
+    if args.prefill:  # in a child: Linux keeps a parent's peak RSS in the ru_maxrss of what it forks
+        here = Path(__file__).resolve().parent
+        code = f"import sys; sys.path[:0] = [{str(here)!r}, {str(here.parent)!r}]; import search_export_1m as s; "
+        subprocess.run([sys.executable, "-c", code + f"s.build('sqlite:///{prefilled}', {args.prefill})"], check=True)
     env = {**os.environ, "KPU_DOWNLOAD_DELAY": "0", "KPU_ARCHIVE_DB": "", "PYTHONPATH": str(Path.cwd())}
     results: dict[str, list[tuple[float, float, float]]] = {"bare Scrapy": [], "kpu-archive": []}
     with world.serve() as base_urls:
@@ -88,6 +97,8 @@ def main() -> None:
             results["bare Scrapy"].append(measure([sys.executable, str(folder / "bare.py"), *base_urls.values()], env))
             bare_requests = len(world.requests) - before
             db = folder / f"archive-{round_number}.db"
+            if args.prefill:
+                shutil.copyfile(prefilled, db)
             before = len(world.requests)
             command = [sys.executable, "-m", "archive", "crawl", "--all", "--registry", str(registry), "--db", str(db)]
             results["kpu-archive"].append(measure(command, env))
@@ -98,6 +109,7 @@ def main() -> None:
     articles = len(world.articles)
     print(
         f"{articles} articles on {len(world.sites)} sites; requests: bare {bare_requests}, kpu-archive {ours_requests}"
+        + (f"; the archive held {args.prefill} posts before each project run" if args.prefill else "")
     )
     best = {name: min(runs) for name, runs in results.items()}  # the least disturbed run of each
     for name, (cpu, rss, wall) in best.items():

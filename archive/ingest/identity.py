@@ -1,6 +1,6 @@
 """Which archived articles a batch of records are: one article per (site, native key).
 
-The crawl hands over ``ArticleRef``s, so nothing is parsed here.  Two queries per batch answer
+The crawl hands over ``ArticleRef``s, so nothing is parsed here.  Two queries per site of a batch answer
 "which of these do we have?": by site and native key, and by every URL an article was reached under
 (old slugs, redirected-from URLs).  A changed slug keeps the numeric id; a redirect joins the URL it
 came from to the one it landed on; a slug-only URL becomes the ``{id}_{slug}`` URL of the same post
@@ -9,11 +9,12 @@ only when title and date agree too (yearly ceremonies reuse their slugs).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from archive.domain.identity import ArticleRef
@@ -61,24 +62,31 @@ _COLUMNS = (
 
 
 def lookup(session: Session, refs: Iterable[tuple[int, ArticleRef]]) -> KnownArticles:
-    """The archived articles these (site id, ref) pairs may be, including by old slug: two queries."""
-    keys: set[tuple[int, str]] = set()
-    urls: set[tuple[int, str]] = set()
+    """The archived articles these (site id, ref) pairs may be, including by old slug: two queries a site.
+
+    Asked site by site (``site_id = ? AND native_id IN (...)``): SQLite answers a row-value
+    ``(site_id, native_id) IN (...)`` by scanning the whole index, so every batch would cost the
+    archive's size (a 200k-post archive made a crawl 2.4x slower).
+    """
+    keys: dict[int, set[str]] = defaultdict(set)
+    urls: dict[int, set[str]] = defaultdict(set)
     for site_id, ref in refs:
-        keys.add((site_id, ref.native_id))
-        urls.add((site_id, ref.canonical_url))
+        keys[site_id].add(ref.native_id)
+        urls[site_id].add(ref.canonical_url)
         if ref.slug_key:
-            keys.add((site_id, ref.slug_key))
+            keys[site_id].add(ref.slug_key)
     known = KnownArticles()
-    for chunk in chunks(sorted(keys), 400):
-        for row in session.execute(select(*_COLUMNS).where(tuple_(_ARTICLES.site_id, _ARTICLES.native_id).in_(chunk))):
-            article = Known(*row)
-            known.by_key[(article.site_id, article.native_id)] = known.by_id[article.id] = article
-    for chunk in chunks(sorted(urls), 400):
-        for site_id, url, article_id in session.execute(
-            select(_URLS.site_id, _URLS.url, _URLS.article_id).where(tuple_(_URLS.site_id, _URLS.url).in_(chunk))
-        ):
-            known.by_url[(site_id, url)] = article_id
+    for site_id, natives in sorted(keys.items()):
+        for chunk in chunks(sorted(natives), 400):
+            query = select(*_COLUMNS).where(_ARTICLES.site_id == site_id, _ARTICLES.native_id.in_(chunk))
+            for row in session.execute(query):
+                article = Known(*row)
+                known.by_key[(article.site_id, article.native_id)] = known.by_id[article.id] = article
+    for site_id, site_urls in sorted(urls.items()):
+        for chunk in chunks(sorted(site_urls), 400):
+            where = (_URLS.site_id == site_id, _URLS.url.in_(chunk))
+            for hit in session.execute(select(_URLS.url, _URLS.article_id).where(*where)):
+                known.by_url[(site_id, hit.url)] = hit.article_id
     missing = set(known.by_url.values()) - set(known.by_id)
     if missing:
         for row in session.execute(select(*_COLUMNS).where(_ARTICLES.id.in_(missing))):
