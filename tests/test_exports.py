@@ -247,3 +247,33 @@ def test_the_vectorised_csv_writer_writes_what_pythons_csv_writer_writes() -> No
     got = io.StringIO()
     assert write_csv_batches(batches, got, columns) == len(rows)
     assert got.getvalue() == expected.getvalue()
+
+
+def test_local_times_are_what_astimezone_isoformat_gives_for_every_zone_and_value() -> None:
+    """The export's local times come from Arrow kernels where a zone's offset is fixed since 1970:
+    each must be what Python's ``astimezone(zone).isoformat()`` gives, microseconds, missing values,
+    the driver's aware datetimes, and the old offsets (Jakarta was +07:30 in 1960) included."""
+    import random
+    from datetime import timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from archive.read.export_rows import _local
+
+    rng = random.Random(7)
+    zones = [ZoneInfo(z) for z in ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura", "UTC", "Europe/Berlin")]
+    for zone_set in (zones[:4], zones):  # the vectorised way, then a zone with summer time in the batch
+        moments = [
+            None if i % 11 == 0 else datetime(1970, 1, 1, tzinfo=UTC) + timedelta(
+                seconds=rng.randrange(0, 2_000_000_000), microseconds=rng.choice([0, 0, 7, 123456, 999999]))
+            for i in range(3000)
+        ]  # fmt: skip
+        row_zones = [rng.choice(zone_set) for _ in moments]
+        pairs = zip(moments, row_zones, strict=True)
+        expected = [m.astimezone(z).isoformat() if m is not None else None for m, z in pairs]
+        sqlite_text = [m.replace(tzinfo=None).isoformat(sep=" ") if m is not None else None for m in moments]
+        aware = [m.astimezone(timezone(timedelta(hours=rng.randint(-5, 9)))) if m else None for m in moments]
+        assert _local(sqlite_text, row_zones) == expected
+        assert _local(aware, row_zones) == expected
+    old = ["1960-01-01 00:00:00", "2024-02-29 17:00:00.000001"]
+    assert _local(old, zones[:1] * 2) == ["1960-01-01T07:30:00+07:30", "2024-03-01T00:00:00.000001+07:00"]
+    assert _local([None, None], zones[:2]) == [None, None]

@@ -187,9 +187,49 @@ def _utc(value: Any) -> datetime | None:
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
+# zones whose offset from UTC has not changed since 1970 (tzdata): Indonesia's three, and UTC
+_FIXED_SINCE_1970 = {"Asia/Jakarta": 7, "Asia/Makassar": 8, "Asia/Jayapura": 9, "UTC": 0}
+_HOUR_US = 3_600_000_000
+_OFFSET_TEXT = {h: f"+{h:02d}:00" for h in _FIXED_SINCE_1970.values()}
+
+
 def _local(values: Sequence[Any], zones: Sequence[ZoneInfo]) -> list[str | None]:
+    """Each UTC value in its row's zone as ISO 8601 (what ``astimezone(zone).isoformat()`` gives)."""
+    fast = _local_by_offset(values, zones)
+    if fast is not None:
+        return fast
     return [_utc(v).astimezone(z).isoformat() if v is not None else None  # type: ignore[union-attr]
             for v, z in zip(values, zones, strict=True)]  # fmt: skip
+
+
+def _local_by_offset(values: Sequence[Any], zones: Sequence[ZoneInfo]) -> list[str | None] | None:
+    """``_local`` as a few Arrow kernels over the column (~3 µs a value in Python), where every zone
+    has kept one offset since 1970 and every value is after it; else None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    hours = [_FIXED_SINCE_1970.get(z.key) for z in zones]
+    if None in hours or not values:
+        return None
+    first = next((v for v in values if v is not None), None)
+    if first is None:
+        return [None] * len(values)
+    try:  # SQLite's text is naive UTC; a driver's datetimes are aware
+        moments = pa.array(values, pa.string() if isinstance(first, str) else pa.timestamp("us", tz="UTC"))
+        micros = moments.cast(pa.timestamp("us")).cast(pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None  # text with an offset, or something else: the Python way
+    if pc.min(micros).as_py() < 0:
+        return None
+    local = pc.add(micros, pc.multiply(pa.array(hours, pa.int64()), _HOUR_US))
+    seconds = pc.divide(local, 1_000_000)
+    fraction = pc.subtract(local, pc.multiply(seconds, 1_000_000))
+    # "YYYY-MM-DD HH:MM:SS" by Arrow's cast (its strftime costs ~1.3 µs a value), then the "T"
+    text = pc.utf8_replace_slice(seconds.cast(pa.timestamp("s")).cast(pa.string()), 10, 11, "T")
+    digits = pc.binary_join_element_wise(".", pc.utf8_lpad(fraction.cast(pa.string()), 6, "0"), "")
+    fractions = pc.if_else(pc.equal(fraction, 0), "", digits)
+    offsets = pa.array([_OFFSET_TEXT[h] for h in hours], pa.string())  # type: ignore[index]
+    return pc.binary_join_element_wise(text, fractions, offsets, "").to_pylist()
 
 
 def _json_text(value: str | None) -> str | None:
