@@ -188,9 +188,11 @@ def _csv_block(batch: Batch, columns: Sequence[str]) -> Any:
         elif _is_text(c):
             values = _text_column(values)
         cells = pa.array(values, pa.string())
-        quoted = pc.binary_join_element_wise('"', pc.replace_substring(cells, '"', '""'), '"', "")
-        cells = pc.if_else(pc.match_substring_regex(cells, '[,"\r\n]'), quoted, cells)
-        fields.append(pc.fill_null(cells, ""))
+        needs_quotes = pc.match_substring_regex(cells, '[,"\r\n]')
+        if pc.any(needs_quotes).as_py():  # most columns of most batches have no cell to quote
+            quoted = pc.binary_join_element_wise('"', pc.replace_substring(cells, '"', '""'), '"', "")
+            cells = pc.if_else(needs_quotes, quoted, cells)
+        fields.append(pc.fill_null(cells, "") if cells.null_count else cells)
     lines = pc.binary_join_element_wise(*fields, ",")
     block = pa.LargeListArray.from_arrays(pa.array([0, len(lines)], pa.int64()), lines.cast(pa.large_string()))
     return pc.binary_join(block, pa.scalar("\r\n", pa.large_string()))[0].as_buffer()
