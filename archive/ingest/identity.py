@@ -66,7 +66,7 @@ def lookup(session: Session, refs: Iterable[tuple[int, ArticleRef]]) -> KnownArt
 
     Asked site by site (``site_id = ? AND native_id IN (...)``): SQLite answers a row-value
     ``(site_id, native_id) IN (...)`` by scanning the whole index, so every batch would cost the
-    archive's size (a 200k-post archive made a crawl 2.4x slower).
+    archive's size (into a 200k-post archive, 1.8x the CPU per crawled article).
     """
     keys: dict[int, set[str]] = defaultdict(set)
     urls: dict[int, set[str]] = defaultdict(set)

@@ -203,8 +203,8 @@ def _local(values: Sequence[Any], zones: Sequence[ZoneInfo]) -> list[str | None]
 
 
 def _local_by_offset(values: Sequence[Any], zones: Sequence[ZoneInfo]) -> list[str | None] | None:
-    """``_local`` as a few Arrow kernels over the column (~3 µs a value in Python), where every zone
-    has kept one offset since 1970 and every value is after it; else None."""
+    """``_local`` as a few Arrow kernels over the column (~0.8 µs a value, against ~4.7 µs in Python),
+    where every zone has kept one offset since 1970 and every value is after it; else None."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
