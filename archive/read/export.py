@@ -143,7 +143,6 @@ def write_csv_batches(batches: Iterable[Batch], out: TextIO, columns: Sequence[s
     _lean_arrow()
     raw = _utf8_bytes_of(out)
     sink: Any = raw if raw is not None else out
-    line_end: Any = b"\r\n" if raw is not None else "\r\n"
     count = 0
     for batch in batches:
         if batch.size:
@@ -152,7 +151,6 @@ def write_csv_batches(batches: Iterable[Batch], out: TextIO, columns: Sequence[s
                 block = str(block, "utf-8")
             for start in range(0, len(block), _WRITE_SLICE):
                 sink.write(block[start : start + _WRITE_SLICE])
-            sink.write(line_end)
             count += batch.size
     return count
 
@@ -176,7 +174,7 @@ def _lean_arrow() -> None:
 
 
 def _csv_block(batch: Batch, columns: Sequence[str]) -> Any:
-    """The batch's CSV lines, CRLF between them, as one Arrow buffer of UTF-8."""
+    """The batch's CSV lines, each ending in CRLF, as one Arrow buffer of UTF-8."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -193,9 +191,12 @@ def _csv_block(batch: Batch, columns: Sequence[str]) -> Any:
             quoted = pc.binary_join_element_wise('"', pc.replace_substring(cells, '"', '""'), '"', "")
             cells = pc.if_else(needs_quotes, quoted, cells)
         fields.append(pc.fill_null(cells, "") if cells.null_count else cells)
-    lines = pc.binary_join_element_wise(*fields, ",")
-    block = pa.LargeListArray.from_arrays(pa.array([0, len(lines)], pa.int64()), lines.cast(pa.large_string()))
-    return pc.binary_join(block, pa.scalar("\r\n", pa.large_string()))[0].as_buffer()
+    fields[-1] = pc.binary_join_element_wise(fields[-1], "\r\n", "")  # each line ends itself, so
+    lines = pc.binary_join_element_wise(*fields, ",")  # the lines' own data is the block: no copy
+    _, offsets, data = lines.buffers()  # string offsets: 32-bit, native order
+    bounds = memoryview(offsets).cast("i")
+    start, end = bounds[lines.offset], bounds[lines.offset + len(lines)]
+    return data.slice(start, end - start)
 
 
 def write_jsonl_batches(batches: Iterable[Batch], out: TextIO, columns: Sequence[str] = COLUMNS) -> int:
