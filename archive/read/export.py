@@ -116,12 +116,19 @@ def write_csv(rows: Iterator[dict[str, Any]], out: TextIO, columns: Sequence[str
     return count
 
 
-_FORMULA_FIRST = frozenset(FORMULA_PREFIXES)
+_FORMULA_START = "^[" + "".join(f"\\x{ord(p):02x}" for p in FORMULA_PREFIXES) + "]"  # RE2: one of them first
 
 
-def _text_column(values: list[Any]) -> list[Any]:
-    """A column of text cells, neutralised (what ``neutralise`` does to one cell)."""
-    return ["'" + v if v and v[0] in _FORMULA_FIRST else v for v in values]
+def _text_column(values: list[Any]) -> Any:
+    """A column of text cells as an Arrow array, neutralised (what ``neutralise`` does to one cell)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = pa.array(values, pa.string())
+    formula = pc.match_substring_regex(cells, _FORMULA_START)
+    if not pc.any(formula).as_py():
+        return cells
+    return pc.if_else(formula, pc.binary_join_element_wise("'", cells, ""), cells)
 
 
 def _is_text(column: str) -> bool:
@@ -182,10 +189,9 @@ def _csv_block(batch: Batch, columns: Sequence[str]) -> Any:
     for c in columns:
         values = batch.cells[c]
         if c in NUMBER_COLUMNS:  # as str() writes them: True, 12.0
-            values = [None if v is None else str(v) for v in values]
-        elif _is_text(c):
-            values = _text_column(values)
-        cells = pa.array(values, pa.string())
+            cells = pa.array([None if v is None else str(v) for v in values], pa.string())
+        else:
+            cells = _text_column(values) if _is_text(c) else pa.array(values, pa.string())
         needs_quotes = pc.match_substring_regex(cells, '[,"\r\n]')
         if pc.any(needs_quotes).as_py():  # most columns of most batches have no cell to quote
             quoted = pc.binary_join_element_wise('"', pc.replace_substring(cells, '"', '""'), '"', "")
@@ -262,8 +268,8 @@ def write_parquet(batches: Iterable[Batch], path: Path, columns: Sequence[str] =
                 if c in TIMESTAMP_COLUMNS:
                     arrays.append(_utc_array(batch.utc[c]))
                 else:
-                    values = _text_column(batch.cells[c]) if _is_text(c) else batch.cells[c]
-                    arrays.append(pa.array(values, field.type))
+                    values = batch.cells[c]
+                    arrays.append(_text_column(values) if _is_text(c) else pa.array(values, field.type))
             pending.append(pa.RecordBatch.from_arrays(arrays, schema=schema))
             count += batch.size
             held += batch.size
