@@ -300,3 +300,40 @@ def test_the_export_order_comes_from_an_index_not_from_every_posts_row(db: Path)
     removed = list(csv.reader(io.StringIO(cli("export", "--db", str(db), "--include-removed").stdout)))
     assert 1 < len(everything) <= len(removed)
     engine.dispose()
+
+
+def test_read_ahead_keeps_order_raises_the_readers_error_and_stops_the_reader_when_the_writer_stops() -> None:
+    """The export reads its next batches in a thread: the same items in the same order, a failed
+    read raised to the writer, and a writer that stops (a closed pipe) ends the read, whose source
+    is closed in its own thread (the database connection it opened)."""
+    import threading
+
+    from archive.read.read_ahead import read_ahead
+
+    assert list(read_ahead(iter(range(1000)), depth=3)) == list(range(1000))
+
+    def failing():  # type: ignore[no-untyped-def]
+        yield 1
+        raise ValueError("disk gone")
+
+    with pytest.raises(ValueError, match="disk gone"):
+        list(read_ahead(failing()))
+
+    produced: list[int] = []
+    closed_in: list[str] = []
+
+    def endless():  # type: ignore[no-untyped-def]
+        try:
+            n = 0
+            while True:
+                produced.append(n)
+                yield n
+                n += 1
+        finally:
+            closed_in.append(threading.current_thread().name)
+
+    taken = read_ahead(endless(), depth=2)
+    assert [next(taken) for _ in range(5)] == [0, 1, 2, 3, 4]
+    taken.close()  # the writer stops early
+    assert closed_in == ["export-read-ahead"]
+    assert len(produced) <= 5 + 2 + 2  # no more than the queue's depth was read ahead

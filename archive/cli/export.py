@@ -129,6 +129,7 @@ def export(
     Example: kpu-archive export --format csv --out berita.csv --province Papua --since 2024-01-01
     """
     from archive.read.export import batch_writer, export_columns, read_batches, write_export
+    from archive.read.read_ahead import read_ahead
 
     if excel and fmt != "csv":
         fail("--excel applies to --format csv")
@@ -141,7 +142,7 @@ def export(
         engine, sites, provinces, levels, categories, since, until, query, one_per_cluster, include_removed
     )
     columns = export_columns(include_removed, include_versions)
-    rows = read_batches(engine, filters, include_versions=include_versions)
+    rows = read_ahead(read_batches(engine, filters, include_versions=include_versions))
     encoding = "utf-8-sig" if excel else "utf-8"
     try:
         if target is not None:

@@ -44,10 +44,20 @@ class Batch:
     utc: dict[str, list[Any]]
 
 
+def lean_arrow() -> None:
+    """Arrow's own allocators keep what a batch freed; the system's gives it back, so an export's
+    memory stays flat (a 3,600-row CSV peaked at 176 MiB with mimalloc, 130 MiB without)."""
+    import pyarrow as pa
+
+    if pa.default_memory_pool().backend_name != "system":
+        pa.set_memory_pool(pa.system_memory_pool())
+
+
 def read_batches(
     engine: Engine, filters: Filters | None = None, *, include_versions: bool = False, batch: int = BATCH
 ) -> Iterator[Batch]:
     """The export's rows in its order, ``batch`` at a time, all from one snapshot of the archive."""
+    lean_arrow()  # before the first column is converted
     filters = filters or Filters()
     keys = _key_statement(engine, filters, include_versions)
     rows = _row_statement(include_versions)
