@@ -249,7 +249,7 @@ def _utc_array(values: list[Any]) -> Any:
 
 
 def write_parquet(batches: Iterable[Batch], path: Path, columns: Sequence[str] = COLUMNS,
-                  row_group: int = 20_000) -> int:  # fmt: skip
+                  row_group: int = 10_000) -> int:  # fmt: skip
     """Parquet (zstd) in row groups of about ``row_group`` rows: never more than one group in memory.
     Columns go to Arrow whole; timestamps are UTC, text cells neutralised as in CSV."""
     import pyarrow as pa
