@@ -66,14 +66,39 @@ def read_batches(
     with engine.connect() as conn:  # one transaction: keys and rows see the same archive
         sites = {r[0]: r[1:] for r in conn.execute(select(SiteRow.id, *(getattr(SiteRow, c) for c in _SITE)))}
         linked = conn.execute(select(ArticleAttachment.article_id).limit(1)).first() is not None
+        fetch = _driver_fetch(conn, rows) if engine.dialect.name == "sqlite" else None
         for part in conn.execution_options(stream_results=True, yield_per=batch).execute(keys).partitions():
             wanted = [key[-1] for key in part]
-            found = {row[0]: row for row in conn.execute(rows, {"ids": wanted})}
+            fetched = fetch(wanted) if fetch is not None else None
+            if fetched is None:
+                result = conn.execute(rows, {"ids": wanted})
+                fetched = list(result.keys()), result.all()
+            names, found_rows = fetched
+            found = {row[0]: row for row in found_rows}
             ordered = [found[key] for key in wanted if key in found]
             if ordered:
-                col: dict[str, Sequence[Any]] = dict(zip(ordered[0]._fields, zip(*ordered, strict=True), strict=True))
+                col: dict[str, Sequence[Any]] = dict(zip(names, zip(*ordered, strict=True), strict=True))
                 _look_up(conn, col, sites, linked)
                 yield _convert(col, len(ordered), include_versions, zones, numbering)
+
+
+def _driver_fetch(conn: Any, rows: Any) -> Any:
+    """The row statement run on the driver's own cursor (sqlite3), compiled once per batch size:
+    SQLAlchemy's result and row objects cost ~2.5 µs a row that the export does not need."""
+    compiled: dict[int, str] = {}
+    cursor = conn.connection.dbapi_connection.cursor()  # the same connection: the same snapshot
+
+    def fetch(ids: list[Any]) -> tuple[list[str], list[Any]] | None:
+        sql = compiled.get(len(ids))
+        if sql is None:
+            done = rows.params(ids=ids).compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+            if list(done.positiontup or ()) != [f"ids_{i + 1}" for i in range(len(ids))]:
+                return None  # parameters other than the ids: SQLAlchemy's own way
+            sql = compiled[len(ids)] = done.string
+        cursor.execute(sql, ids)
+        return [d[0] for d in cursor.description], cursor.fetchall()
+
+    return fetch
 
 
 def _look_up(conn: Any, col: dict[str, Sequence[Any]], sites: dict[int, Any], linked: bool) -> None:
