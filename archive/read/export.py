@@ -35,7 +35,6 @@ from archive.read.export_rows import (
     Batch,
     batch_rows,
     iter_rows,
-    lean_arrow,
     read_batches,
 )
 from archive.read.filters import Filters
@@ -156,7 +155,6 @@ def write_csv_batches(batches: Iterable[Batch], out: TextIO, columns: Sequence[s
     vectorised string kernels a column at a time: Python's writer costs ~40 µs per 2 KB row.  Where
     ``out`` is a UTF-8 file, Arrow's UTF-8 goes to its bytes as it is, never through a Python str."""
     csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").writerow(columns)
-    lean_arrow()
     raw = _utf8_bytes_of(out)
     sink: Any = raw if raw is not None else out
     count = 0
@@ -255,7 +253,6 @@ def write_parquet(batches: Iterable[Batch], path: Path, columns: Sequence[str] =
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    lean_arrow()
     schema = parquet_schema(columns)
     count, pending, held = 0, [], 0
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:

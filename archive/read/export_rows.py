@@ -15,7 +15,7 @@ Two steps keep a million-row export at disk speed with flat memory:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +27,7 @@ from sqlalchemy.orm import aliased
 from archive.read.attachment_hits import attachments_indexed
 from archive.read.filters import Filters, apply, match_ids
 from archive.storage.models import Article, ArticleAttachment, ArticleVersion, AttachmentUrl, Cluster, SiteRow
+from archive.vocab import UTC_OFFSET_HOURS
 
 BATCH = 2000
 JSON_COLUMNS = ("images", "attachments", "attachment_sha256", "hashtags")
@@ -44,7 +45,7 @@ class Batch:
     utc: dict[str, list[Any]]
 
 
-def lean_arrow() -> None:
+def _lean_arrow() -> None:
     """Arrow's own allocators keep what a batch freed; the system's gives it back, so an export's
     memory stays flat (a 3,600-row CSV peaked at 176 MiB with mimalloc, 130 MiB without)."""
     import pyarrow as pa
@@ -57,7 +58,7 @@ def read_batches(
     engine: Engine, filters: Filters | None = None, *, include_versions: bool = False, batch: int = BATCH
 ) -> Iterator[Batch]:
     """The export's rows in its order, ``batch`` at a time, all from one snapshot of the archive."""
-    lean_arrow()  # before the first column is converted
+    _lean_arrow()  # before the first column is converted: the process's Arrow pool, set once
     filters = filters or Filters()
     keys = _key_statement(engine, filters, include_versions)
     rows = _row_statement(include_versions)
@@ -66,14 +67,10 @@ def read_batches(
     with engine.connect() as conn:  # one transaction: keys and rows see the same archive
         sites = {r[0]: r[1:] for r in conn.execute(select(SiteRow.id, *(getattr(SiteRow, c) for c in _SITE)))}
         linked = conn.execute(select(ArticleAttachment.article_id).limit(1)).first() is not None
-        fetch = _driver_fetch(conn, rows) if engine.dialect.name == "sqlite" else None
+        fetch = _row_fetcher(conn, rows)
         for part in conn.execution_options(stream_results=True, yield_per=batch).execute(keys).partitions():
             wanted = [key[-1] for key in part]
-            fetched = fetch(wanted) if fetch is not None else None
-            if fetched is None:
-                result = conn.execute(rows, {"ids": wanted})
-                fetched = list(result.keys()), result.all()
-            names, found_rows = fetched
+            names, found_rows = fetch(wanted)
             found = {row[0]: row for row in found_rows}
             ordered = [found[key] for key in wanted if key in found]
             if ordered:
@@ -82,23 +79,29 @@ def read_batches(
                 yield _convert(col, len(ordered), include_versions, zones, numbering)
 
 
-def _driver_fetch(conn: Any, rows: Any) -> Any:
-    """The row statement run on the driver's own cursor (sqlite3), compiled once per batch size:
-    SQLAlchemy's result and row objects cost ~2.5 µs a row that the export does not need."""
+def _row_fetcher(conn: Any, rows: Any) -> Callable[[list[Any]], tuple[list[str], Sequence[Any]]]:
+    """Column names and rows of the row statement for these ids.  On SQLite the statement runs on
+    the driver's own cursor, compiled once per batch size: SQLAlchemy's result and row objects cost
+    ~2.5 µs a row that the export does not need."""
+    if conn.dialect.name != "sqlite":
+
+        def through_sqlalchemy(ids: list[Any]) -> tuple[list[str], Sequence[Any]]:
+            result = conn.execute(rows, {"ids": ids})
+            return list(result.keys()), result.all()
+
+        return through_sqlalchemy
     compiled: dict[int, str] = {}
     cursor = conn.connection.dbapi_connection.cursor()  # the same connection: the same snapshot
 
-    def fetch(ids: list[Any]) -> tuple[list[str], list[Any]] | None:
+    def on_the_driver(ids: list[Any]) -> tuple[list[str], Sequence[Any]]:
         sql = compiled.get(len(ids))
-        if sql is None:
-            done = rows.params(ids=ids).compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-            if list(done.positiontup or ()) != [f"ids_{i + 1}" for i in range(len(ids))]:
-                return None  # parameters other than the ids: SQLAlchemy's own way
-            sql = compiled[len(ids)] = done.string
+        if sql is None:  # the ids are the statement's only parameters: bound in their order
+            options = {"render_postcompile": True}
+            sql = compiled[len(ids)] = rows.params(ids=ids).compile(dialect=conn.dialect, compile_kwargs=options).string
         cursor.execute(sql, ids)
         return [d[0] for d in cursor.description], cursor.fetchall()
 
-    return fetch
+    return on_the_driver
 
 
 def _look_up(conn: Any, col: dict[str, Sequence[Any]], sites: dict[int, Any], linked: bool) -> None:
@@ -223,28 +226,41 @@ def _utc(value: Any) -> datetime | None:
 
 
 # zones whose offset from UTC has not changed since 1970 (tzdata): Indonesia's three, and UTC
-_FIXED_SINCE_1970 = {"Asia/Jakarta": 7, "Asia/Makassar": 8, "Asia/Jayapura": 9, "UTC": 0}
+_FIXED_SINCE_1970 = {**UTC_OFFSET_HOURS, "UTC": 0}
 _HOUR_US = 3_600_000_000
 _OFFSET_TEXT = {h: f"+{h:02d}:00" for h in _FIXED_SINCE_1970.values()}
 
 
-def _local(values: Sequence[Any], zones: Sequence[ZoneInfo]) -> list[str | None]:
-    """Each UTC value in its row's zone as ISO 8601 (what ``astimezone(zone).isoformat()`` gives)."""
-    fast = _local_by_offset(values, zones)
+def _fixed_offsets(zone_names: Sequence[str]) -> tuple[Any, Any] | None:
+    """Each row's offset from UTC, in microseconds and as ISO text (Arrow arrays), where every zone
+    has kept one offset since 1970; else None.  Once a batch, for all its timestamp columns."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    hours = [_FIXED_SINCE_1970.get(name) for name in zone_names]
+    if None in hours:
+        return None
+    text = [_OFFSET_TEXT[h] for h in hours]  # type: ignore[index]
+    return pc.multiply(pa.array(hours, pa.int64()), _HOUR_US), pa.array(text, pa.string())
+
+
+def _local(values: Sequence[Any], zones: Sequence[ZoneInfo], fixed: tuple[Any, Any] | None = None) -> list[str | None]:
+    """Each UTC value in its row's zone as ISO 8601 (what ``astimezone(zone).isoformat()`` gives);
+    ``fixed`` is ``_fixed_offsets`` of the zones, where the caller has it already."""
+    fast = _local_by_offset(values, fixed if fixed is not None else _fixed_offsets([z.key for z in zones]))
     if fast is not None:
         return fast
     return [_utc(v).astimezone(z).isoformat() if v is not None else None  # type: ignore[union-attr]
             for v, z in zip(values, zones, strict=True)]  # fmt: skip
 
 
-def _local_by_offset(values: Sequence[Any], zones: Sequence[ZoneInfo]) -> list[str | None] | None:
+def _local_by_offset(values: Sequence[Any], fixed: tuple[Any, Any] | None) -> list[str | None] | None:
     """``_local`` as a few Arrow kernels over the column (~0.8 µs a value, against ~4.7 µs in Python),
-    where every zone has kept one offset since 1970 and every value is after it; else None."""
+    where the zones' offsets are fixed and every value is from 1970 on; else None."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    hours = [_FIXED_SINCE_1970.get(z.key) for z in zones]
-    if None in hours or not values:
+    if fixed is None or not values:
         return None
     first = next((v for v in values if v is not None), None)
     if first is None:
@@ -256,15 +272,15 @@ def _local_by_offset(values: Sequence[Any], zones: Sequence[ZoneInfo]) -> list[s
         return None  # text with an offset, or something else: the Python way
     if pc.min(micros).as_py() < 0:
         return None
-    local = pc.add(micros, pc.multiply(pa.array(hours, pa.int64()), _HOUR_US))
+    offset_us, offset_text = fixed
+    local = pc.add(micros, offset_us)
     seconds = pc.divide(local, 1_000_000)
     fraction = pc.subtract(local, pc.multiply(seconds, 1_000_000))
     # "YYYY-MM-DD HH:MM:SS" by Arrow's cast (its strftime costs ~1.3 µs a value), then the "T"
     text = pc.utf8_replace_slice(seconds.cast(pa.timestamp("s")).cast(pa.string()), 10, 11, "T")
     digits = pc.binary_join_element_wise(".", pc.utf8_lpad(fraction.cast(pa.string()), 6, "0"), "")
     fractions = pc.if_else(pc.equal(fraction, 0), "", digits)
-    offsets = pa.array([_OFFSET_TEXT[h] for h in hours], pa.string())  # type: ignore[index]
-    return pc.binary_join_element_wise(text, fractions, offsets, "").to_pylist()
+    return pc.binary_join_element_wise(text, fractions, offset_text, "").to_pylist()
 
 
 def _json_text(value: str | None) -> str | None:
@@ -287,10 +303,11 @@ def citation_of(site_name: str, title: str | None, published: str | None, url: s
 def _convert(col: dict[str, Sequence[Any]], size: int, include_versions: bool, zones: dict[str, ZoneInfo],
              numbering: list[Any]) -> Batch:  # fmt: skip
     zone = [zones.setdefault(z, ZoneInfo(z)) for z in col["site_timezone"]]
+    fixed = _fixed_offsets(col["site_timezone"])
     host, native = col["site_host"], col["native_id"]
-    published = _local(col["published_at"], zone)
-    last_seen = _local(col["last_seen_at"], zone)
-    removed = _local(col["removed_at"], zone)
+    published = _local(col["published_at"], zone, fixed)
+    last_seen = _local(col["last_seen_at"], zone, fixed)
+    removed = _local(col["removed_at"], zone, fixed)
     ids, origins = col["id"], col["origin_id"]
     lags: list[float | None] = [None] * size
     origin_site: list[str | None] = [None] * size
@@ -326,7 +343,7 @@ def _convert(col: dict[str, Sequence[Any]], size: int, include_versions: bool, z
         "attachments": [_json_text(v) for v in col["attachments"]],
         "attachment_sha256": [json.dumps(sorted(set(h.split(" ")))) if h else "[]" for h in col["attachment_hashes"]],
         "hashtags": [_json_text(v) for v in col["hashtags"]],
-        "first_seen_at": _local(col["first_seen_at"], zone),
+        "first_seen_at": _local(col["first_seen_at"], zone, fixed),
         "last_seen_at": last_seen,
         "content_sha256": list(col["content_sha256"]),
         "cluster_id": list(col["cluster_id"]),
@@ -345,12 +362,13 @@ def _convert(col: dict[str, Sequence[Any]], size: int, include_versions: bool, z
         col["site_name"], col["title"], published, col["url"], last_seen, col["warc_file"], col["warc_record_id"],
         strict=True)]  # fmt: skip
     if include_versions:
-        _version_cells(col, cells, utc, zone, published, numbering)
+        _version_cells(col, cells, utc, zone, fixed, published, numbering)
     return Batch(size, cells, utc)
 
 
 def _version_cells(col: dict[str, Sequence[Any]], cells: dict[str, list[Any]], utc: dict[str, list[Any]],
-                   zone: list[ZoneInfo], published: list[str | None], numbering: list[Any]) -> None:  # fmt: skip
+                   zone: list[ZoneInfo], fixed: tuple[Any, Any] | None, published: list[str | None],
+                   numbering: list[Any]) -> None:  # fmt: skip
     """One row per version: its title, body, attachments, fetch time, hash and WARC record, numbered
     from 1 in each article (rows come oldest version first; ``numbering`` carries the count across
     batches).  A version with a WARC record of its own is cited as that record."""
@@ -361,7 +379,7 @@ def _version_cells(col: dict[str, Sequence[Any]], cells: dict[str, list[Any]], u
         last = article
         numbers.append(number)
     numbering[:] = [last, number]
-    fetched = _local(col["v_fetched_at"], zone)
+    fetched = _local(col["v_fetched_at"], zone, fixed)
     cells.update(
         {
             "title": list(col["v_title"]),
