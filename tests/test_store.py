@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import T0, article
+from conftest import T0, article, ingest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -114,10 +114,7 @@ def test_a_batch_finds_its_articles_by_index_not_by_scanning_the_archive(tmp_pat
 
     engine = open_engine(f"sqlite:///{tmp_path / 'archive.db'}")
     hosts = ["kota-singkawang.kpu.go.id", "kab-pacitan.kpu.go.id"]
-    first = IngestSession(engine, [load_registry().get(h) for h in hosts], run=False)  # type: ignore[misc]
-    for i in range(20):
-        first.add(record(hosts[i % 2], str(9000 + i), f"isi {i}"))
-    first.flush()
+    ingest(engine, *(record(hosts[i % 2], str(9000 + i), f"isi {i}") for i in range(20)))
     statements: list[tuple[str, object]] = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
@@ -125,10 +122,8 @@ def test_a_batch_finds_its_articles_by_index_not_by_scanning_the_archive(tmp_pat
             statements.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", capture)
-    again = IngestSession(engine, [load_registry().get(h) for h in hosts], run=False)  # type: ignore[misc]
-    for i in range(20):  # the same posts again, and new ones, on both sites
-        again.add(record(hosts[i % 2], str(9000 + i * 2), f"isi {i} baru"))
-    again.flush()
+    # the same posts again, and new ones, on both sites
+    ingest(engine, *(record(hosts[i % 2], str(9000 + i * 2), f"isi {i} baru") for i in range(20)))
     event.remove(engine, "before_cursor_execute", capture)
     scans = []
     with engine.connect() as conn:
