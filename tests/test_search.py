@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import kpu_archive as cli
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from archive import Archive
@@ -18,7 +19,7 @@ from archive.read.filters import Filters
 from archive.read.query_syntax import QueryError, parse_query, to_fts5, to_tsquery
 from archive.read.search import search
 from archive.storage.db import open_engine
-from archive.storage.models import Article
+from archive.storage.models import Article, SiteRow
 from crawlers.sample.cluster_eval import record
 from crawlers.sample.pages import expected_body_text
 from crawlers.sample.releases import Doc
@@ -259,6 +260,11 @@ def test_sort_by_date_is_newest_first_by_every_plan(archive_url: str, monkeypatc
     assert any(h["published_at"] is None for h in search(engine, Filters(query="pemilih"), 50, sort="date"))
     sorted_plan = [[_newest(engine, q, f, 3, o) for o in (0, 2)] + [_newest(engine, q, f)] for q, f in SORT_CASES]
     assert any(len(pages[-1]) > 3 for pages in sorted_plan)
+    if engine.dialect.name == "sqlite":  # the share is judged from the first matches' ids
+        monkeypatch.setattr(by_date, "SORT_MATCHES_UP_TO", 2)
+        with Session(engine) as session:
+            assert by_date.sqlite_plan(session, parse_query("kpu")) == "probe"  # in nearly every post
+            assert by_date.sqlite_plan(session, parse_query("kpu*")) == "set"  # a prefix: never probed
     monkeypatch.setattr(by_date, "SORT_MATCHES_UP_TO", 0)  # every query "common": walk the date index
     for share, plan in ((1.0, "set"), (0.0, "probe")):  # checked against the matching ids, or one by one
         monkeypatch.setattr(by_date, "PROBE_SHARE", share)
@@ -278,10 +284,20 @@ def test_count_is_the_number_of_matches(archive_url: str) -> None:
     engine = open_engine(archive_url)
     with Session(engine) as session, session.begin():
         session.execute(update(Article).where(Article.native_id == "7999").values(removed_at=datetime.now(UTC)))
-    cases = [*SORT_CASES, ("rekapitulasi", {}), ("zzzqqq", {})]
+    with Session(engine) as session:  # the taken-down post's own site: counted from that site's posts
+        host = session.scalar(
+            select(SiteRow.host).join(Article, Article.site_id == SiteRow.id).where(Article.native_id == "7999")
+        )
+    by_site: list[tuple[str, dict[str, Any]]] = [
+        ("kpu OR pemilih", {"hosts": (host,)}),
+        ("pemilih", {"provinces": ("Papua Pegunungan",), "since": date(2025, 10, 1)}),
+        ("pemil* OR kpu", {"hosts": (host, "kab-pacitan.kpu.go.id"), "until": date(2026, 12, 31)}),
+    ]
+    cases = [*SORT_CASES, *by_site, ("rekapitulasi", {}), ("zzzqqq", {})]
     expected = [len(run(engine, q, **f)) for q, f in cases]
     assert [searching.count_matches(engine, Filters(query=q, **f)) for q, f in cases] == expected
     assert expected[-2] > 0 and expected[-1] == 0  # the taken-down post is not counted
+    assert all(expected[len(SORT_CASES) : len(SORT_CASES) + len(by_site)])
     engine.dispose()
 
 
