@@ -257,7 +257,7 @@ def test_local_times_are_what_astimezone_isoformat_gives_for_every_zone_and_valu
     from datetime import timedelta, timezone
     from zoneinfo import ZoneInfo
 
-    from archive.read.export_rows import _local
+    from archive.read.local_times import local_iso
 
     rng = random.Random(7)
     zones = [ZoneInfo(z) for z in ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura", "UTC", "Europe/Berlin")]
@@ -272,11 +272,11 @@ def test_local_times_are_what_astimezone_isoformat_gives_for_every_zone_and_valu
         expected = [m.astimezone(z).isoformat() if m is not None else None for m, z in pairs]
         sqlite_text = [m.replace(tzinfo=None).isoformat(sep=" ") if m is not None else None for m in moments]
         aware = [m.astimezone(timezone(timedelta(hours=rng.randint(-5, 9)))) if m else None for m in moments]
-        assert _local(sqlite_text, row_zones) == expected
-        assert _local(aware, row_zones) == expected
+        assert local_iso(sqlite_text, row_zones) == expected
+        assert local_iso(aware, row_zones) == expected
     old = ["1960-01-01 00:00:00", "2024-02-29 17:00:00.000001"]
-    assert _local(old, zones[:1] * 2) == ["1960-01-01T07:30:00+07:30", "2024-03-01T00:00:00.000001+07:00"]
-    assert _local([None, None], zones[:2]) == [None, None]
+    assert local_iso(old, zones[:1] * 2) == ["1960-01-01T07:30:00+07:30", "2024-03-01T00:00:00.000001+07:00"]
+    assert local_iso([None, None], zones[:2]) == [None, None]
 
 
 def test_the_export_order_comes_from_an_index_not_from_every_posts_row(db: Path) -> None:

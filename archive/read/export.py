@@ -29,13 +29,13 @@ from typing import Any, TextIO
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from archive.read.arrow_pool import lean_arrow_pool
 from archive.read.export_rows import (
     JSON_COLUMNS,
     TIMESTAMP_COLUMNS,
     Batch,
     batch_rows,
     iter_rows,
-    lean_arrow_pool,
     read_batches,
 )
 from archive.read.filters import Filters

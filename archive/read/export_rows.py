@@ -17,17 +17,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, String, Text, bindparam, cast, select, type_coerce
 from sqlalchemy.orm import aliased
 
+from archive.read.arrow_pool import lean_arrow_pool
 from archive.read.attachment_hits import attachments_indexed
 from archive.read.filters import Filters, apply, match_ids
+from archive.read.local_times import as_utc, fixed_offsets, local_iso
 from archive.storage.models import Article, ArticleAttachment, ArticleVersion, AttachmentUrl, Cluster, SiteRow
-from archive.vocab import UTC_OFFSET_HOURS
 
 BATCH = 1000  # rows a query fetches and a batch holds: 2,000 held ~15 MiB more at the peak, no faster
 JSON_COLUMNS = ("images", "attachments", "attachment_sha256", "hashtags")
@@ -43,26 +43,6 @@ class Batch:
     size: int
     cells: dict[str, list[Any]]
     utc: dict[str, list[Any]]
-
-
-def lean_arrow_pool(parquet: bool = False) -> None:
-    """Arrow's pool for an export, set before its first Arrow allocation.  Arrow's default (mimalloc)
-    keeps what a batch freed (a 3,600-row CSV peaked at 176 MiB with it, 130 MiB without), so the
-    system's allocator is taken; for Parquet, jemalloc with decay 0 where Arrow has it, which gives
-    freed pages back at once: a million-row Parquet export peaked at 170 MiB on it, 194 MiB on the
-    system's allocator.  CSV does not gain from it and runs ~15% slower on it (page returns)."""
-    import pyarrow as pa
-
-    backend = pa.default_memory_pool().backend_name
-    if parquet and backend != "jemalloc":
-        try:
-            pa.jemalloc_set_decay_ms(0)
-            pa.set_memory_pool(pa.jemalloc_memory_pool())
-            return
-        except NotImplementedError:  # a build without jemalloc (Windows wheels)
-            pass
-    if backend not in ("system", "jemalloc"):
-        pa.set_memory_pool(pa.system_memory_pool())
 
 
 def read_batches(
@@ -242,71 +222,6 @@ def _row_statement(include_versions: bool) -> Any:
 # ---- column by column ---------------------------------------------------------------------------
 
 
-def _utc(value: Any) -> datetime | None:
-    """An aware UTC datetime from what the driver gave (SQLite's text is UTC without an offset)."""
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
-# zones whose offset from UTC has not changed since 1970 (tzdata): Indonesia's three, and UTC
-_FIXED_SINCE_1970 = {**UTC_OFFSET_HOURS, "UTC": 0}
-_HOUR_US = 3_600_000_000
-_OFFSET_TEXT = {h: f"+{h:02d}:00" for h in _FIXED_SINCE_1970.values()}
-
-
-def _fixed_offsets(zone_names: Sequence[str]) -> tuple[Any, Any] | None:
-    """Each row's offset from UTC, in microseconds and as ISO text (Arrow arrays), where every zone
-    has kept one offset since 1970; else None.  Once a batch, for all its timestamp columns."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    hours = [_FIXED_SINCE_1970.get(name) for name in zone_names]
-    if None in hours:
-        return None
-    text = [_OFFSET_TEXT[h] for h in hours]  # type: ignore[index]
-    return pc.multiply(pa.array(hours, pa.int64()), _HOUR_US), pa.array(text, pa.string())
-
-
-def _local(values: Sequence[Any], zones: Sequence[ZoneInfo], fixed: tuple[Any, Any] | None = None) -> list[str | None]:
-    """Each UTC value in its row's zone as ISO 8601 (what ``astimezone(zone).isoformat()`` gives);
-    ``fixed`` is ``_fixed_offsets`` of the zones, where the caller has it already."""
-    fast = _local_by_offset(values, fixed if fixed is not None else _fixed_offsets([z.key for z in zones]))
-    if fast is not None:
-        return fast
-    return [_utc(v).astimezone(z).isoformat() if v is not None else None  # type: ignore[union-attr]
-            for v, z in zip(values, zones, strict=True)]  # fmt: skip
-
-
-def _local_by_offset(values: Sequence[Any], fixed: tuple[Any, Any] | None) -> list[str | None] | None:
-    """``_local`` as a few Arrow kernels over the column (~0.8 µs a value, against ~4.7 µs in Python),
-    where the zones' offsets are fixed and every value is from 1970 on; else None."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if fixed is None or not values:
-        return None
-    first = next((v for v in values if v is not None), None)
-    if first is None:
-        return [None] * len(values)
-    try:  # SQLite's text is naive UTC; a driver's datetimes are aware
-        moments = pa.array(values, pa.string() if isinstance(first, str) else pa.timestamp("us", tz="UTC"))
-        micros = moments.cast(pa.timestamp("us")).cast(pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        return None  # text with an offset, or something else: the Python way
-    if pc.min(micros).as_py() < 0:
-        return None
-    offset_us, offset_text = fixed
-    local = pc.add(micros, offset_us)
-    seconds = pc.divide(local, 1_000_000)
-    fraction = pc.subtract(local, pc.multiply(seconds, 1_000_000))
-    # "YYYY-MM-DD HH:MM:SS" by Arrow's cast (its strftime costs ~1.3 µs a value), then the "T"
-    text = pc.utf8_replace_slice(seconds.cast(pa.timestamp("s")).cast(pa.string()), 10, 11, "T")
-    digits = pc.binary_join_element_wise(".", pc.utf8_lpad(fraction.cast(pa.string()), 6, "0"), "")
-    fractions = pc.if_else(pc.equal(fraction, 0), "", digits)
-    return pc.binary_join_element_wise(text, fractions, offset_text, "").to_pylist()
-
-
 def _json_text(value: str | None) -> str | None:
     """Stored JSON as the export writes it: non-ASCII as itself, not as ``\\u`` escapes."""
     if value is None or "\\u" not in value:
@@ -327,18 +242,18 @@ def citation_of(site_name: str, title: str | None, published: str | None, url: s
 def _convert(col: dict[str, Sequence[Any]], size: int, include_versions: bool, zones: dict[str, ZoneInfo],
              numbering: list[Any]) -> Batch:  # fmt: skip
     zone = [zones.setdefault(z, ZoneInfo(z)) for z in col["site_timezone"]]
-    fixed = _fixed_offsets(col["site_timezone"])
+    fixed = fixed_offsets(col["site_timezone"])
     host, native = col["site_host"], col["native_id"]
-    published = _local(col["published_at"], zone, fixed)
-    last_seen = _local(col["last_seen_at"], zone, fixed)
-    removed = _local(col["removed_at"], zone, fixed)
+    published = local_iso(col["published_at"], zone, fixed)
+    last_seen = local_iso(col["last_seen_at"], zone, fixed)
+    removed = local_iso(col["removed_at"], zone, fixed)
     ids, origins = col["id"], col["origin_id"]
     lags: list[float | None] = [None] * size
     origin_site: list[str | None] = [None] * size
     for i, origin in enumerate(origins):
         if origin is not None:  # the origin's site, and how long after the origin this copy came
-            mine = _utc(col["published_at"][i]) or _utc(col["first_seen_at"][i])
-            theirs = _utc(col["origin_published_at"][i]) or _utc(col["origin_first_seen_at"][i])
+            mine = as_utc(col["published_at"][i]) or as_utc(col["first_seen_at"][i])
+            theirs = as_utc(col["origin_published_at"][i]) or as_utc(col["origin_first_seen_at"][i])
             lags[i] = round((mine - theirs).total_seconds() / 3600, 1)  # type: ignore[operator]
             origin_site[i] = col["origin_host"][i]
     cells: dict[str, list[Any]] = {
@@ -367,7 +282,7 @@ def _convert(col: dict[str, Sequence[Any]], size: int, include_versions: bool, z
         "attachments": [_json_text(v) for v in col["attachments"]],
         "attachment_sha256": [json.dumps(sorted(set(h.split(" ")))) if h else "[]" for h in col["attachment_hashes"]],
         "hashtags": [_json_text(v) for v in col["hashtags"]],
-        "first_seen_at": _local(col["first_seen_at"], zone, fixed),
+        "first_seen_at": local_iso(col["first_seen_at"], zone, fixed),
         "last_seen_at": last_seen,
         "content_sha256": list(col["content_sha256"]),
         "cluster_id": list(col["cluster_id"]),
@@ -403,7 +318,7 @@ def _version_cells(col: dict[str, Sequence[Any]], cells: dict[str, list[Any]], u
         last = article
         numbers.append(number)
     numbering[:] = [last, number]
-    fetched = _local(col["v_fetched_at"], zone, fixed)
+    fetched = local_iso(col["v_fetched_at"], zone, fixed)
     cells.update(
         {
             "title": list(col["v_title"]),
