@@ -12,6 +12,8 @@ order) stays in the one process that walks it.
   owner's last heartbeat.  ``kpu:taken`` keeps each owned site's job, so when a killed worker's
   lease expires any worker puts the job back (``reap``) and the site is crawled again from what the
   archive's frontier says is left.  Redis is only the work queue; the archive stays the truth.
+* ``kpu:requests:{host}`` and ``kpu:seen:{host}``: an owned site's requests and fingerprints in
+  scrapy-redis's scheduler (``crawlers.site_requests``), dropped when the site is taken or released.
 """
 
 from __future__ import annotations
@@ -25,13 +27,20 @@ JOBS = "kpu:jobs"
 QUEUED = "kpu:queued"
 TAKEN = "kpu:taken"
 LEASE = "kpu:lease:{host}"
+# an owned site's requests and fingerprints (crawlers.site_requests): kept only while it is owned
+REQUESTS = "kpu:requests:{host}"
+SEEN = "kpu:seen:{host}"
 # a worker that stopped beating this long is dead: its sites go back to the queue (tests shorten it)
 LEASE_SECONDS = max(2, int(os.environ.get("KPU_LEASE_SECONDS", "30")))
 HEARTBEAT_SECONDS = LEASE_SECONDS / 4
 
 # set the lease's expiry again, or drop it, only where this worker still holds it
 _EXTEND = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) end return 0"
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+# release: the job, the lease and the site's requests and fingerprints, only where this worker owns it
+_RELEASE = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('hdel', KEYS[2], ARGV[2]) "
+    "return redis.call('del', KEYS[1], KEYS[3], KEYS[4]) end return 0"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +88,8 @@ class SiteQueue:
         if not self.server.set(LEASE.format(host=job.host), worker, nx=True, ex=LEASE_SECONDS):
             return False
         self.server.hset(TAKEN, job.host, job.dumps())
+        # what a dead owner left: the new one starts from what the archive says is left
+        self.server.delete(REQUESTS.format(host=job.host), SEEN.format(host=job.host))
         return True
 
     def extend(self, hosts: list[str], worker: str) -> None:
@@ -87,8 +98,8 @@ class SiteQueue:
 
     def release(self, host: str, worker: str) -> None:
         """The site is crawled: its job is done and its lease free."""
-        self.server.hdel(TAKEN, host)
-        self.server.eval(_RELEASE, 1, LEASE.format(host=host), worker)
+        keys = (LEASE.format(host=host), TAKEN, REQUESTS.format(host=host), SEEN.format(host=host))
+        self.server.eval(_RELEASE, len(keys), *keys, worker, host)
 
     def reap(self) -> int:
         """Put back the jobs of sites whose owner stopped beating; how many."""

@@ -62,6 +62,10 @@ def test_three_workers_archive_what_one_process_does(tmp_path: Path, pg_url: str
             fetched = Counter((host, path) for host, path, _ in world.requests)
             assert max(world.most_in_flight.values()) <= 2  # one owner per site: its politeness holds
         assert [page for page, times in fetched.items() if times > 1] == []  # no page twice, across workers
+        import redis
+
+        left = redis.Redis.from_url(redis_url).keys("kpu:*")
+        assert left == []  # every site's requests, fingerprints and lease went with its crawl
         ours, theirs = comparable(export(distributed)), comparable(export(single))
         assert len(ours[0]) == len(world.articles)
         assert ours == theirs  # row for row, and the same clusters

@@ -165,10 +165,11 @@ def run_worker(
         "KPU_REGISTRY": registry,
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
         "KPU_PROGRESS_INTERVAL": 0,
-        "REDIS_URL": queue,  # scrapy-redis's job intake; the requests of owned sites stay in Scrapy's
-        # downloader-aware scheduler: scrapy-redis's priority queue hands out same-priority requests
-        # in the order of their pickled bytes, site after site, and starved the per-site slots
-        # (one worker 50 s against 30 s on benchmarks/scale.py)
+        "REDIS_URL": queue,  # scrapy-redis: the site jobs, and the owned sites' requests
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "SCHEDULER_QUEUE_CLASS": "crawlers.site_requests.SiteRequestQueue",  # a queue per site
+        "DUPEFILTER_CLASS": "crawlers.site_requests.SiteDupeFilter",
+        "SCHEDULER_PERSIST": False,  # a stopping worker drops its sites' queues; the archive has the rest
         **({"KPU_WORKER_SITES": sites_at_once} if sites_at_once else {}),
         **(settings or {}),
     }.items():

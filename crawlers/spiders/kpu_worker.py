@@ -1,11 +1,10 @@
 """The same spider as a worker of a distributed crawl: it takes site jobs from Redis (scrapy-redis's
 ``RedisMixin``), leases each site for as long as it crawls it, and writes to the shared archive.
 
-The requests of the sites it owns stay in Scrapy's downloader-aware scheduler: the site is this
-worker's alone, so nothing about them is shared, and scrapy-redis's priority queue (which hands
-same-priority requests out site after site) starved the per-site slots.  What a site needs comes
-from the archive, as for a single crawl: the frontier's unfetched URLs first, the walk states,
-the known titles.  A worker killed at any moment loses nothing: its leases expire, another worker
+The requests of the sites it owns wait in scrapy-redis's scheduler, a Redis queue and dupefilter per
+site (``crawlers.site_requests``), taken from the site whose download slot is least busy.  What
+a site needs comes from the archive, as for a single crawl: the frontier's unfetched URLs first,
+the walk states, the known titles.  A worker killed at any moment loses nothing: its leases expire, another worker
 puts its sites back on the queue (``SiteQueue.reap``) and crawls them from what the frontier says
 is left, walking each listing on from where the dead one was.
 
@@ -64,6 +63,11 @@ class KpuWorkerSpider(RedisMixin, KpuSpider):
         crawler.signals.connect(spider._dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
+
+    @property
+    def owned_sites(self) -> list[str]:
+        """The hosts this worker holds the lease of."""
+        return list(self._owned)
 
     def mode_of(self, site: Site) -> str:
         job = self._owned.get(site.host)
